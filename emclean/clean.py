@@ -1,0 +1,193 @@
+"""The rules: what is dropped, unwrapped or rewritten before rendering.
+
+Each rule is a small function `(root, state) -> None` over the DOM; `RULES` runs them in
+order. Whatever a rule deletes is recorded with its reason, so that `verify` can check
+that the output shows all the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from . import dom
+from .entities import Entity, annotation, find, is_chart, with_context
+from .markup import Codec, Tokens
+from .options import Annotate, Options
+
+# Elements whose content a reader never sees as article text.
+_INVISIBLE = "script, style, iframe, noscript, template, object, embed, canvas, svg, head, title, meta, link"
+_FORM = "input, button, select, textarea"
+# `display:none` / `visibility:hidden` in a style attribute.
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# Eastmoney's ad slots and widgets, by class.
+_AD_SELECTOR = ".em_handle_adv_close, .ad_context3, a.toplink, .acttg, [class*='adv_close']"
+# Ads Eastmoney injects as text (compared without whitespace).
+ADS = (
+    "在东方财富看资讯行情，选东方财富证券一站式开户交易>>",
+    "在东方财富看资讯行情，选东方财富证券一站式开户交易",
+    "全新妙想投研助理，立即体验",
+)
+_AD_TEXT = frozenset("".join(ad.split()) for ad in ADS)
+# Links that are ads or tracking, not article links: their text stays, the link goes.
+_AD_HREF = re.compile(r"acttg\.eastmoney\.com|ai\.eastmoney\.com", re.I)
+_SAFE_SCHEME = re.compile(r"^(?:https?:|mailto:)", re.I)
+_IMAGE_CHART = re.compile(r"GetPic\.aspx|webquoteklinepic", re.I)
+_WS = re.compile(r"\s+")
+
+
+@dataclass
+class State:
+    """What the rules learn about one document while they run."""
+
+    options: Options
+    codec: Codec
+    tokens: Tokens
+    base_url: str | None = None
+    removed: list[tuple[str, str]] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+    footnotes: dict[str, Entity] = field(default_factory=dict)
+    #: decides whether a link is doubtful (set when annotating; see suspicion.py)
+    doubt: Callable[[list[Entity]], list[Entity]] | None = None
+
+    def drop(self, node: dom.Node, reason: str) -> None:
+        """Remove `node`, remembering the text it held."""
+        self.removed.append((reason, dom.text(node)))
+        dom.remove(node)
+
+
+def drop_invisible(root: dom.Node, state: State) -> None:
+    """Scripts, styles, frames, form controls and elements hidden by their style."""
+    for node in dom.select(root, _INVISIBLE):
+        state.drop(node, "script")
+    for node in dom.select(root, _FORM):
+        state.drop(node, "form")
+    for node in dom.select(root, "[style], [hidden]"):
+        if dom.get(node, "hidden") is not None or _HIDDEN_STYLE.search(dom.get(node, "style") or ""):
+            state.drop(node, "hidden")
+
+
+def drop_charts(root: dom.Node, state: State) -> None:
+    """Live K-line quote charts: widgets that show a price, not article images."""
+    if state.options.keep_charts:
+        return
+    for comment in dom.comments(root):
+        if "EM_StockImg_Start" in dom.comment_text(comment):
+            for sibling in dom.following_siblings(comment):
+                if dom.is_comment(sibling) and "EM_StockImg_End" in dom.comment_text(sibling):
+                    break
+                state.drop(sibling, "chart")
+    for node in dom.select(root, "a." + "EmImageRemark"):
+        state.drop(node, "chart")
+    for node in dom.select(root, "img[src]"):
+        if _IMAGE_CHART.search(dom.get(node, "src") or ""):
+            state.drop(node, "chart")
+
+
+def drop_ads(root: dom.Node, state: State) -> None:
+    """Eastmoney's known ads: the ad slots, and the injected promotion lines."""
+    for node in dom.select(root, _AD_SELECTOR):
+        state.drop(node, "ad")
+    for node in dom.select(root, "p, a, span, div, strong, font"):
+        text = _WS.sub("", dom.text(node).replace("\u3000", ""))
+        if text in _AD_TEXT:
+            state.drop(node, "ad")
+
+
+def unwrap_entities(root: dom.Node, state: State) -> None:
+    """Entity links → their text, annotated as the options ask."""
+    found = find(root)
+    if not found:
+        return
+    state.entities = with_context(root, found)
+    mode = state.options.annotate
+    if mode is not Annotate.NONE and not state.options.annotate_suspicious and state.doubt is not None:
+        state.entities = state.doubt(state.entities)
+    ids = {node.mem_id for node, _ in found}
+    nested = [any(up.mem_id in ids for up in dom.ancestors(node)) for node, _ in found]
+    notes: list[str | None] = []
+    for (_, entity), inner in zip(found, nested, strict=True):
+        plain = inner or mode is Annotate.NONE or (entity.suspicious and not state.options.annotate_suspicious)
+        note = None if plain or mode is Annotate.LINK else annotation(entity, mode.value)
+        if note is not None and mode is Annotate.FOOTNOTE:
+            state.footnotes.setdefault(note, entity)
+        notes.append(note)
+    # innermost first, so that replacing an outer link never leaves a dangling inner one
+    for (node, entity), inner, note in reversed(list(zip(found, nested, notes, strict=True))):
+        plain = inner or mode is Annotate.NONE or (entity.suspicious and not state.options.annotate_suspicious)
+        if not plain and mode is Annotate.LINK and entity.url:
+            dom.replace_with_element(node, "a", {"href": entity.url}, dom.text(node))
+            continue
+        if note is not None:
+            if mode is Annotate.FOOTNOTE:
+                dom.insert_text_after(node, state.tokens.add(state.codec, "raw", note))
+            else:
+                state.added.append(note)
+                dom.insert_text_after(node, note)
+        dom.unwrap(node)
+
+
+def fix_links(root: dom.Node, state: State) -> None:
+    """Keep http(s)/mailto links; other links (javascript:, ads, anchors) become text."""
+    for node in dom.select(root, "a"):
+        href = (dom.get(node, "href") or "").strip()
+        if href.startswith("//"):
+            href = "https:" + href
+        elif href and not _SAFE_SCHEME.match(href) and state.base_url and not re.match(r"^[a-z][a-z0-9+.-]*:", href, re.I):
+            from urllib.parse import urljoin
+
+            href = urljoin(state.base_url, href)
+        if href and _SAFE_SCHEME.match(href) and not _AD_HREF.search(href) and not is_chart(node):
+            dom.set_attrs(node, {"href": href})
+        else:
+            dom.unwrap(node)
+
+
+def fix_images(root: dom.Node, state: State) -> None:
+    """Images keep src and alt; protocol-relative sources get https; script sources go."""
+    for node in dom.select(root, "img"):
+        src = (dom.get(node, "src") or "").strip()
+        if src.startswith("//"):
+            src = "https:" + src
+        if not src or re.match(r"^(?:javascript|data|vbscript):", src, re.I):
+            state.drop(node, "image")
+            continue
+        values = {"src": src}
+        alt = dom.get(node, "alt")
+        if alt:
+            values["alt"] = alt
+        dom.set_attrs(node, values)
+
+
+def square_tables(root: dom.Node, state: State) -> None:
+    """Tables → rectangular grids: rowspan/colspan expanded, one value per cell."""
+    for table in reversed(dom.select(root, "table")):
+        grid, header = dom.table_grid(table)
+        if not grid:
+            state.drop(table, "empty table")
+            continue
+        cell = "th" if header else "td"
+        rows = []
+        for n, row in enumerate(grid):
+            name = cell if n == 0 else "td"
+            rows.append("<tr>" + "".join(f"<{name}>{value}</{name}>" for value in row) + "</tr>")
+        dom.replace_with_html(table, "<table>" + "".join(rows) + "</table>")
+
+
+RULES: tuple[Callable[[dom.Node, State], None], ...] = (
+    drop_invisible,
+    drop_charts,
+    drop_ads,
+    unwrap_entities,
+    fix_links,
+    fix_images,
+    square_tables,
+)
+
+
+def apply(root: dom.Node, state: State) -> None:
+    """Run every rule, in order."""
+    for rule in RULES:
+        rule(root, state)

@@ -1,0 +1,160 @@
+"""The command line: parses flags, calls the library, maps errors to exit codes.
+
+Exit codes: 0 ok, 1 `--check` found changes, 2 usage or unreadable input,
+123 some file failed (the others were still processed).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from .errors import EmcleanError, InputError, UsageError, VerifyError
+from .options import Annotate, InputKind, OutputFormat
+
+EXIT_OK, EXIT_CHANGES, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 123
+
+app = typer.Typer(
+    name="emclean",
+    help="Eastmoney (东方财富) article HTML → clean Markdown.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    """Eastmoney (东方财富) article HTML → clean Markdown."""
+    if version:
+        from . import __version__
+
+        write_out(f"emclean {__version__}\n")
+        raise typer.Exit(EXIT_OK)
+
+
+class TableFormat(StrEnum):
+    """Output formats of `emclean entities`."""
+
+    TABLE = "table"
+    JSON = "json"
+    JSONL = "jsonl"
+    CSV = "csv"
+    TSV = "tsv"
+
+
+class Kind(StrEnum):
+    """Entity kinds, for --kind."""
+
+    STOCK = "stock"
+    BOARD = "board"
+    GLOSSARY = "glossary"
+    FUND = "fund"
+    OTHER = "other"
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """Print one line on stderr and exit."""
+    sys.stderr.write(f"emclean: {message}\n")
+    raise typer.Exit(code)
+
+
+def write_out(text: str) -> None:
+    """Data to stdout as UTF-8, whatever the locale (never through rich)."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
+
+
+def is_terminal() -> bool:
+    """True when stdout is a terminal a person reads (and NO_COLOR does not matter here)."""
+    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+
+
+AnnotateOpt = Annotated[
+    Annotate,
+    typer.Option("--annotate", case_sensitive=False, help="How to mark unwrapped entity links."),
+]
+AnnotateSuspiciousOpt = Annotated[
+    bool, typer.Option("--annotate-suspicious", help="Annotate links flagged as suspicious too.")
+]
+EncodingOpt = Annotated[
+    str | None, typer.Option("--encoding", help="Read input in this encoding (default UTF-8).")
+]
+
+
+@app.command()
+def convert(
+    source: Annotated[str, typer.Argument(help="A post, page or fragment file; - for stdin.")] = "-",
+    input_kind: Annotated[
+        InputKind, typer.Option("--input", case_sensitive=False, help="What the input is (default: sniffed).")
+    ] = InputKind.AUTO,
+    annotate: AnnotateOpt = Annotate.NONE,
+    annotate_suspicious: AnnotateSuspiciousOpt = False,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", case_sensitive=False, help="What to print.")
+    ] = OutputFormat.MARKDOWN,
+    diff: Annotated[bool, typer.Option("--diff", help="Show what would change instead of the output.")] = False,
+    front_matter: Annotated[
+        bool, typer.Option("--front-matter", help="Pages: emit title, date, source and url as YAML front matter.")
+    ] = False,
+    keep_charts: Annotated[bool, typer.Option("--keep-charts", help="Keep live K-line quote charts.")] = False,
+    url: Annotated[str | None, typer.Option("--url", help="The page's URL (front matter, relative links).")] = None,
+    liquid: Annotated[
+        bool | None,
+        typer.Option("--liquid/--no-liquid", help="Wrap {{ and {% in {% raw %} (default: for Jekyll posts)."),
+    ] = None,
+    encoding: EncodingOpt = None,
+) -> None:
+    """Convert one document to Markdown on stdout."""
+    from . import commands
+    from .options import Options
+
+    options = Options(
+        annotate=annotate,
+        annotate_suspicious=annotate_suspicious,
+        keep_charts=keep_charts,
+        input_kind=input_kind,
+        front_matter=front_matter,
+        liquid=liquid,
+        url=url,
+    )
+    if output is OutputFormat.JSONL:
+        if diff:
+            fail("--diff cannot be combined with --format jsonl")
+        code = commands.convert_stream(source, options, encoding, write_out)
+        raise typer.Exit(code)
+    try:
+        commands.convert_one(source, options, output, diff=diff, encoding=encoding, write=write_out)
+    except (InputError, UsageError, VerifyError) as e:
+        fail(f"{source}: {e}")
+
+
+def main() -> None:
+    """Entry point of the `emclean` command."""
+    try:
+        app()
+    except EmcleanError as e:  # an error a command did not name a file for
+        sys.stderr.write(f"emclean: {e}\n")
+        sys.exit(EXIT_USAGE)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(EXIT_OK)
+    except KeyboardInterrupt:
+        sys.stderr.write("emclean: interrupted\n")
+        sys.exit(130)
+
+
+__all__ = ["Path", "app", "main"]

@@ -1,0 +1,99 @@
+"""Documents: sniff a post, page or fragment; split a post; find and rejoin its HTML.
+
+A Jekyll post body is Markdown with HTML blocks. Only the HTML is rewritten: every other
+byte (front matter, the `> summary` line, autolinks, footers, line endings, the final
+newline or its absence) is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .errors import InputError
+from .options import InputKind
+
+# The article container of an Eastmoney page (the first match in document order wins).
+ARTICLE_SELECTOR = (
+    "#ContentBody, .txtinfos, #zwconbody, .zwconbody, .xeditor, #newsContent, .newsContent, "
+    ".article-body, #article_content"
+)
+# A line break in any convention (as CommonMark splits lines).
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+_FENCE = re.compile(r"---[ \t]*(?:\r\n|\r|\n)")
+_FENCE_END = re.compile(r"(?:\r\n|\r|\n)(?:---|\.\.\.)[ \t]*(?:\r\n|\r|\n|$)")
+# Markers of Eastmoney's article markup; a document without them is left alone.
+SIGNATURE = re.compile(
+    r"eastmoney\.com|dfcfw\.com|keytip|infokey|em_stock_key_common|zwstock|em_media|EM_StockImg|"
+    r"EmImageRemark|ContentBody|txtinfos|zwconbody|[\"']stock_\d|[\"']bk_\d|[\"']Info\.\d"
+)
+# A tag that can only be HTML (not an autolink such as <http://...>).
+_TAG = re.compile(r"<(?:[A-Za-z][A-Za-z0-9-]*[\s/>]|/[A-Za-z]|!--)")
+_PAGE = re.compile(r"<(?:html|body|head)[\s>]|<!doctype", re.I)
+_ARTICLE_HINT = re.compile(r"ContentBody|txtinfos|zwconbody|xeditor|newsContent|article-body|article_content")
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A Markdown document split at the end of its front matter."""
+
+    head: str  # front matter with its fences and final line break ("" if none)
+    body: str
+
+
+def sniff(text: str, forced: InputKind = InputKind.AUTO) -> str:
+    """What `text` is: "post", "page", "fragment", or "markdown" (no front matter)."""
+    if forced is not InputKind.AUTO:
+        return forced.value
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if _FENCE.match(stripped):
+        return "post"
+    if stripped.startswith("<") and _TAG.match(stripped):
+        return "page" if _PAGE.search(text[:4096]) or _ARTICLE_HINT.search(text) else "fragment"
+    return "markdown"
+
+
+def split_post(text: str) -> Post:
+    """Split front matter from body; raise InputError if the front matter never ends."""
+    lead = len(text) - len(text.lstrip("\ufeff \t\r\n"))
+    fence = _FENCE.match(text, lead)
+    if fence is None:
+        return Post("", text)
+    end = _FENCE_END.search(text, fence.end() - 1)
+    if end is None:
+        raise InputError("unterminated front matter (no closing ---)")
+    return Post(text[: end.end()], text[end.end() :])
+
+
+def is_eastmoney(text: str) -> bool:
+    """True if `text` carries Eastmoney markup (a cheap test, no parsing)."""
+    return SIGNATURE.search(text) is not None and _TAG.search(text) is not None
+
+
+def lines_of(text: str) -> list[str]:
+    """Split into lines, each keeping its own line ending."""
+    out: list[str] = []
+    pos = 0
+    for m in _NEWLINE.finditer(text):
+        out.append(text[pos : m.end()])
+        pos = m.end()
+    if pos < len(text):
+        out.append(text[pos:])
+    return out
+
+
+def newline_of(text: str) -> str:
+    """The line ending `text` uses most (LF when it has none)."""
+    crlf = text.count("\r\n")
+    lf = text.count("\n") - crlf
+    cr = text.count("\r") - crlf
+    return max((lf, "\n"), (crlf, "\r\n"), (cr, "\r"))[1] if (crlf or lf or cr) else "\n"
+
+
+def strip_newline(line: str) -> tuple[str, str]:
+    """(line without its ending, the ending)."""
+    if line.endswith("\r\n"):
+        return line[:-2], "\r\n"
+    if line.endswith(("\n", "\r")):
+        return line[:-1], line[-1]
+    return line, ""

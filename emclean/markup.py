@@ -1,0 +1,583 @@
+"""Markdown text: article text protected from the renderer, then escaped by context.
+
+html2text decides the block structure; this module decides every character of text.
+Before rendering, each ASCII punctuation mark of article text is swapped for a
+private-use placeholder, and markers stand for emphasis, line breaks and table cells.
+After rendering, every real ASCII punctuation mark is therefore markup and every
+placeholder is text. `Finisher.finish` resolves the markers (CJK-safe emphasis,
+one paragraph per line, GFM tables) and writes each text character as itself or
+escaped, looking at the final line around it, for CommonMark/GFM *and* kramdown.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .entities import Entity
+
+# ASCII punctuation: each gets a placeholder when it is article text.
+PUNCT = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+_BLOCK = 0x40  # private-use code points one codec needs
+_PUA = re.compile("[\ue000-\uf8ff]")
+# A run of whitespace holding a line break: a browser shows it as a space, or as
+# nothing between two CJK characters (CSS Text, segment break transformation).
+_SEGMENT = re.compile("[ \t\f\u00a0]*[\r\n][ \t\r\f\n\u00a0]*")
+# Named or numeric character references that CommonMark and kramdown decode.
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# Structure html2text puts at the start of a line: quote marks, list markers, headings.
+_PREFIX = re.compile(r"(?P<quote>(?:>+ ?)?)(?P<indent> *)(?:(?P<item>(?:-|\d{1,9}\.) )|(?P<head>#{1,6} ))?")
+# The header separator html2text writes under the first table row.
+_TABLE_RULE = re.compile(r"^\s*(?:---\|)*---\s*$")
+# A thematic break: three or more of one of - * _ with optional spaces.
+_THEMATIC = re.compile(r"([-*_])(?: *\1){2,} *$")
+_ORDERED = re.compile(r"\d{1,9}[.)](?:[ \t]|$)")
+_HEADING = re.compile(r"#{1,6}(?:[ \t]|$)")
+_LIQUID_OPEN = re.compile(r"\{[{%]")
+_LIQUID_CLOSE = re.compile(r"[}%]\}")
+_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+def is_cjk(ch: str) -> bool:
+    """True for characters that are laid out without spaces (CJK, kana, full-width)."""
+    o = ord(ch)
+    return (
+        0x2E80 <= o <= 0x9FFF
+        or 0xAC00 <= o <= 0xD7AF
+        or 0xF900 <= o <= 0xFAFF
+        or 0xFE30 <= o <= 0xFE4F
+        or 0xFF00 <= o <= 0xFFEF
+        or 0x20000 <= o <= 0x3FFFF
+        or ch in "“”‘’"
+    )
+
+
+@lru_cache(maxsize=4096)
+def _is_punct(ch: str) -> bool:
+    """CommonMark's punctuation: ASCII punctuation or a Unicode P*/S* character."""
+    return ch in PUNCT or unicodedata.category(ch)[0] in "PS"
+
+
+def _is_space(ch: str | None) -> bool:
+    return ch is None or ch.isspace()
+
+
+@dataclass
+class Tokens:
+    """Values kept out of the renderer's way: URLs, alt texts, raw Markdown."""
+
+    values: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, codec: Codec, kind: str, value: str) -> str:
+        """Store a value; return the token that stands for it in the rendered text."""
+        self.values.append((kind, value))
+        return f"{codec.tok_open}{len(self.values) - 1}{codec.tok_close}"
+
+
+@lru_cache(maxsize=16)
+def codec_at(base: int) -> Codec:
+    """The codec whose private-use characters start at `base`."""
+    return Codec(base)
+
+
+def codec_for(text: str) -> Codec:
+    """A codec whose private-use characters do not occur in `text`."""
+    if not _PUA.search(text):
+        return codec_at(0xE000)
+    used = {ord(ch) for ch in _PUA.findall(text)}
+    for base in range(0xE000, 0xF900 - _BLOCK, _BLOCK):
+        if not any(base <= u < base + _BLOCK for u in used):
+            return codec_at(base)
+    return codec_at(0xF0000)  # plane 15 private use: only if the BMP area is exhausted
+
+
+class Codec:
+    """The placeholders and markers of one document, and what they stand for."""
+
+    def __init__(self, base: int) -> None:
+        def mark(offset: int) -> str:
+            return chr(base + offset)
+
+        self.ph = {ch: mark(i) for i, ch in enumerate(PUNCT)}
+        self.ideo = mark(0x20)  # U+3000 ideographic space (html2text would collapse it)
+        self.seg = mark(0x21)  # whitespace with a line break
+        self.br = mark(0x22)  # <br>
+        self.cell = mark(0x23)  # start of a table cell
+        self.strong_open, self.strong_close = mark(0x24), mark(0x25)
+        self.em_open, self.em_close = mark(0x26), mark(0x27)
+        self.del_open, self.del_close = mark(0x28), mark(0x29)
+        self.tok_open, self.tok_close = mark(0x2A), mark(0x2B)
+        self.opens = {self.strong_open: "**", self.em_open: "*", self.del_open: "~~"}
+        self.closes = {self.strong_close: "**", self.em_close: "*", self.del_close: "~~"}
+        self.partner = {
+            self.strong_open: self.strong_close,
+            self.em_open: self.em_close,
+            self.del_open: self.del_close,
+        }
+        self.markers = frozenset(self.opens) | frozenset(self.closes)
+        self.ascii = {v: k for k, v in self.ph.items()}
+        self.whitespace = frozenset((" ", "\u00a0", self.ideo, "\t"))
+
+        protect: dict[int, int | str] = {ord(ch): ord(p) for ch, p in self.ph.items()}
+        protect[0x3000] = ord(self.ideo)
+        self._protect = protect
+        restore: dict[int, int | str] = {ord(p): ch for ch, p in self.ph.items()}
+        restore[ord(self.ideo)] = "\u3000"
+        self._restore = restore
+
+        lo, hi = chr(base), chr(base + _BLOCK - 1)
+        self.any_private = re.compile(f"[{lo}-{hi}]")
+        self.token = re.compile(f"{self.tok_open}([0-9]+){self.tok_close}")
+        # placeholders whose escaping depends on context (all others never need it)
+        ctx = "\\*_~`[]!<>&|${\"'-.)+#:"
+        self.context = re.compile("[" + "".join(re.escape(self.ph[c]) for c in ctx) + "]")
+        ws = re.escape(" \u00a0" + self.ideo)
+        self.seg_run = re.compile(f"[ {re.escape(self.seg)}]*{re.escape(self.seg)}[ {re.escape(self.seg)}]*")
+        self.spaces = re.compile(" {2,}")
+        opens = re.escape("".join(self.opens))
+        closes = re.escape("".join(self.closes))
+        self.open_ws = re.compile(f"([{opens}]+)([{ws}]+)")
+        self.ws_close = re.compile(f"([{ws}]+)([{closes}]+)")
+        self.open_next = re.compile(f"([{opens}]+)(.)")
+        self.prev_close = re.compile(f"(.)([{closes}]+)")
+        tok = f"{re.escape(self.tok_open)}[0-9]+{re.escape(self.tok_close)}"
+        # emphasis wrapping exactly one link: put it inside the link text
+        self.link_inside = re.compile(f"([{opens}]+)\\[([^\\[\\]]*)\\]\\(({tok})\\)([{closes}]+)")
+        self.strip_chars = " \u00a0\t" + self.ideo + self.seg + self.br
+
+    def protect(self, text: str) -> str:
+        """Article text → text the renderer cannot mistake for markup."""
+        text = text.translate(self._protect)
+        if "\n" in text or "\r" in text:
+            text = _SEGMENT.sub(self.seg, text)
+        return text
+
+    def char(self, ch: str) -> str:
+        """The character a placeholder or token boundary shows, for context checks."""
+        if ch in self.ascii:
+            return self.ascii[ch]
+        if ch == self.tok_open:
+            return "["
+        if ch == self.tok_close:
+            return "]"
+        return ch
+
+    def restore(self, text: str) -> str:
+        """Placeholders back to the characters they stand for (no escaping)."""
+        return text.translate(self._restore)
+
+
+class Finisher:
+    """Turns the renderer's output into the final Markdown of one document."""
+
+    def __init__(self, codec: Codec, tokens: Tokens, *, liquid: bool) -> None:
+        self.c = codec
+        self.tokens = tokens
+        self.liquid = liquid
+
+    # -- the document -------------------------------------------------------------
+
+    def footnote(self, ref: str, entity: Entity) -> str:
+        """The definition line of one footnote annotation."""
+        name = self._inline(self.c.protect(entity.name), "cell")
+        target = f" <{_destination(entity.url)}>" if entity.url else ""
+        return f"{ref}: {name}{target}"
+
+    def finish(self, raw: str) -> str:
+        """Rendered text with placeholders → Markdown, blocks separated by one blank line."""
+        out: list[str] = []
+        lines = raw.split("\n")
+        i = 0
+        while i < len(lines):
+            line = lines[i]
+            if self.c.cell in line:
+                rows = []
+                while i < len(lines) and (self.c.cell in lines[i] or _TABLE_RULE.match(lines[i])):
+                    if self.c.cell in lines[i]:
+                        rows.append(lines[i])
+                    i += 1
+                out.append("")
+                out.extend(self._table(rows))
+                out.append("")
+                continue
+            out.extend(self._line(line))
+            i += 1
+        return _squeeze(out)
+
+    def _line(self, line: str) -> list[str]:
+        """One rendered line → one or more final lines (a `<br>` splits a paragraph)."""
+        m = _PREFIX.match(line)
+        assert m is not None  # the pattern can match the empty string
+        quote, indent, item, head = m["quote"], m["indent"], m["item"], m["head"]
+        content = line[m.end() :]
+        if line.strip() == "* * *" and not quote:
+            return ["", "* * *", ""]
+        if item:
+            kind, prefix = "item", quote + indent + item
+        elif head:
+            kind, prefix = "heading", quote + head
+        else:
+            kind, prefix = "para", quote
+        if kind == "para" and self.c.br in content:
+            parts = self._split_breaks(content)
+            blank = quote.rstrip()
+            result: list[str] = []
+            for part in parts:
+                text = self._inline(part, kind)
+                if text:
+                    if result:
+                        result.append(blank)
+                    result.append(prefix + text)
+            return result or [blank]
+        text = self._inline(content.replace(self.c.br, " "), kind)
+        if not text:
+            return [quote.rstrip()] if kind == "para" else []
+        if kind == "item" and not item.strip()[:1].isdigit():
+            prefix = quote + indent + "- "
+        return [prefix + text]
+
+    def _split_breaks(self, content: str) -> list[str]:
+        """Split at `<br>` markers, closing and reopening emphasis across each split."""
+        parts: list[str] = []
+        open_stack: list[str] = []
+        current: list[str] = []
+        for ch in content:
+            if ch == self.c.br:
+                closing = "".join(self.c.partner[o] for o in reversed(open_stack))
+                parts.append("".join(current) + closing)
+                current = list(open_stack)
+            else:
+                if ch in self.c.opens:
+                    open_stack.append(ch)
+                elif ch in self.c.closes and open_stack and self.c.partner[open_stack[-1]] == ch:
+                    open_stack.pop()
+                current.append(ch)
+        parts.append("".join(current))
+        return parts
+
+    def _table(self, rows: list[str]) -> list[str]:
+        """html2text's table rows → a GFM pipe table, every row as wide as the widest."""
+        grid: list[list[str]] = []
+        for row in rows:
+            pieces = row.split(self.c.cell)[1:]
+            cells = []
+            for n, piece in enumerate(pieces):
+                if n < len(pieces) - 1:
+                    piece = piece.rstrip()
+                    if piece.endswith("|"):
+                        piece = piece[:-1]
+                cells.append(self._inline(piece.replace(self.c.br, " "), "cell"))
+            grid.append(cells)
+        width = max((len(r) for r in grid), default=0)
+        if not width:
+            return []
+        lines = []
+        for n, cells in enumerate(grid):
+            cells = cells + [""] * (width - len(cells))
+            lines.append("| " + " | ".join(cells) + " |")
+            if n == 0:
+                lines.append("|" + " --- |" * width)
+        return lines
+
+    # -- one line of inline content ---------------------------------------------------
+
+    def _inline(self, s: str, kind: str) -> str:
+        """Resolve whitespace and emphasis, then escape: the final text of one block."""
+        if self.c.seg in s:
+            s = self.c.seg_run.sub(self._segment, s)
+        if "  " in s:
+            s = self.c.spaces.sub(" ", s)
+        if any(ch in self.c.markers for ch in s):
+            s = self._emphasis(s)
+        s = s.strip(self.c.strip_chars)
+        if not s:
+            return ""
+        s = self._escape(s, kind)
+        if self.liquid and ("{{" in s or "{%" in s):
+            s = _liquid_raw(s)
+        return s
+
+    def _segment(self, m: re.Match[str]) -> str:
+        """A line break in the HTML source: nothing between CJK, else one space."""
+        s = m.string
+        before = _visible_neighbour(s, m.start() - 1, -1, self.c.markers)
+        after = _visible_neighbour(s, m.end(), 1, self.c.markers)
+        if before is None or after is None:
+            return " " if (before is not None and after is not None) else ""
+        if (is_cjk(before) or before == self.c.ideo) and (is_cjk(after) or after == self.c.ideo):
+            return ""
+        return " "
+
+    # -- emphasis -----------------------------------------------------------------------
+
+    def _emphasis(self, s: str) -> str:
+        """Markers → `**` / `*` / `~~` that render in CommonMark and kramdown.
+
+        Drops unmatched, nested-duplicate and empty pairs; moves whitespace outside the
+        delimiters; and where a delimiter sits between punctuation inside and a letter
+        outside (`以**“七条链”**为`, which CommonMark does not render), moves that
+        punctuation outside (`以“**七条链**”为`).
+        """
+        for _ in range(6):
+            before = s
+            s = self._pair(s)
+            s = self.c.open_ws.sub(r"\2\1", s)
+            s = self.c.ws_close.sub(r"\2\1", s)
+            s = self.c.link_inside.sub(r"[\1\2\4](\3)", s)
+            current = s
+            s = self.c.open_next.sub(lambda m: self._opener(m, current), s)
+            current = s
+            s = self.c.prev_close.sub(lambda m: self._closer(m, current), s)
+            if s == before:
+                break
+        s = self._pair(s)
+        table = {ord(k): v for k, v in (*self.c.opens.items(), *self.c.closes.items())}
+        return s.translate(table)
+
+    def _pair(self, s: str) -> str:
+        """Keep only markers that pair up, are not nested in their own kind, hold text."""
+        keep = [True] * len(s)
+        stack: list[tuple[str, int, bool]] = []  # (open marker, index, nested in same kind)
+        pairs: list[tuple[int, int]] = []
+        for i, ch in enumerate(s):
+            if ch in self.c.opens:
+                nested = any(o == ch for o, _, _ in stack)
+                stack.append((ch, i, nested))
+            elif ch in self.c.closes:
+                k = len(stack) - 1
+                while k >= 0 and self.c.partner[stack[k][0]] != ch:
+                    k -= 1
+                if k < 0:
+                    keep[i] = False
+                    continue
+                for _, j, _ in stack[k + 1 :]:
+                    keep[j] = False
+                _, j, nested = stack[k]
+                del stack[k:]
+                if nested:
+                    keep[i] = keep[j] = False
+                else:
+                    pairs.append((j, i))
+        for _, j, _ in stack:
+            keep[j] = False
+        for j, i in pairs:
+            if not self._has_text(s[j + 1 : i]):
+                keep[i] = keep[j] = False
+        merged = [ch for ch, k in zip(s, keep, strict=True) if k]
+        out = "".join(merged)
+        # a close right before an open of the same kind: one run, not two
+        for o, c in self.c.partner.items():
+            out = out.replace(c + o, "")
+        return out
+
+    def _has_text(self, s: str) -> bool:
+        s = self.c.token.sub("", s)
+        return any(
+            not (ch in self.c.markers or ch.isspace() or ch == self.c.ideo or (ch.isascii() and ch in PUNCT))
+            for ch in s
+        )
+
+    def _opener(self, m: re.Match[str], s: str) -> str:
+        """An opening run followed by punctuation and preceded by a letter cannot open:
+        move that (text) punctuation in front of the run."""
+        run, after = m.group(1), m.group(2)
+        before = self._ctx(s, m.start() - 1)
+        first = self.c.char(after)
+        if self._movable(after) and _is_punct(first) and not (_is_space(before) or _is_punct(before)):
+            return after + run
+        return m.group()
+
+    def _closer(self, m: re.Match[str], s: str) -> str:
+        """A closing run preceded by punctuation and followed by a letter cannot close:
+        move that (text) punctuation after the run."""
+        last, run = m.group(1), m.group(2)
+        after = self._ctx(s, m.end())
+        if self._movable(last) and _is_punct(self.c.char(last)) and not (_is_space(after) or _is_punct(after)):
+            return run + last
+        return m.group()
+
+    def _movable(self, ch: str) -> bool:
+        """Text characters may move across a delimiter; markup and tokens may not."""
+        return ch in self.c.ascii or not (ch.isascii() or ch in self.c.markers or ch in (self.c.tok_open, self.c.tok_close))
+
+    def _ctx(self, s: str, j: int) -> str | None:
+        """The character at `j` as a renderer sees it (None outside the line)."""
+        if j < 0 or j >= len(s):
+            return None
+        return self.c.char(s[j])
+
+    # -- escaping -----------------------------------------------------------------------
+
+    def _escape(self, s: str, kind: str) -> str:
+        """Write each placeholder as its character, escaped only where it could be markup."""
+        c = self.c
+        if not c.any_private.search(s):
+            return s
+        if c.context.search(s):
+            s = _Escaper(c, s, kind).run()
+        s = c.token.sub(self._token, s)
+        return c.restore(s)
+
+    def _token(self, m: re.Match[str]) -> str:
+        kind, value = self.tokens.values[int(m.group(1))]
+        if kind == "url":
+            return _destination(value)
+        if kind == "alt":
+            return re.sub(r"([\\\[\]])", r"\\\1", value)
+        return value
+
+
+class _Escaper:
+    """Decides, for each text character of one line, whether it needs a backslash."""
+
+    def __init__(self, codec: Codec, s: str, kind: str) -> None:
+        self.c = codec
+        self.s = s
+        self.kind = kind
+        self.counts = {ch: s.count(ch) + s.count(codec.ph[ch]) for ch in "*_~`"}
+        self.start_index = self._line_start() if kind in ("para", "item") else -1
+
+    def run(self) -> str:
+        return self.c.context.sub(self._one, self.s)
+
+    def at(self, j: int) -> str | None:
+        if j < 0 or j >= len(self.s):
+            return None
+        return self.c.char(self.s[j])
+
+    def _line_start(self) -> int:
+        """Index of the text character that would start a block construct, or -1."""
+        s, at = self.s, self.at
+        c0 = at(0)
+        if c0 is None:
+            return -1
+        if c0 in ">:" and s[0] in self.c.ascii:
+            if c0 == ">" or at(1) in (" ", "\t"):
+                return 0
+        head = "".join(self.c.char(ch) for ch in s[:12])
+        if c0 == "#" and _HEADING.match(head):
+            return 0
+        if c0 in "-+*" and (at(1) is None or at(1) in " \t"):
+            return 0
+        if c0 in "-*_" and _THEMATIC.match("".join(self.c.char(ch) for ch in s)):
+            return 0
+        if c0 in "`~" and head.startswith(c0 * 3):
+            return 0
+        if c0.isdigit():
+            m = _ORDERED.match(head)
+            if m:
+                return m.end() - (2 if m.group().endswith((" ", "\t")) else 1)
+        return -1
+
+    def _one(self, m: re.Match[str]) -> str:
+        i = m.start()
+        ch = self.c.ascii[m.group()]
+        if i == self.start_index or self._needs(ch, i):
+            return "&amp;" if ch == "&" else "\\" + ch
+        return m.group()
+
+    def _needs(self, ch: str, i: int) -> bool:
+        prev, nxt = self.at(i - 1), self.at(i + 1)
+        if ch in "\"'|":
+            return True  # kramdown makes smart quotes and tables of them
+        if ch == "\\":
+            return nxt is not None and nxt in PUNCT
+        if ch in "*~":
+            return self.counts[ch] >= 2 and _flanking(prev, nxt)
+        if ch == "_":
+            intraword = prev is not None and nxt is not None and prev in _ASCII_ALNUM and nxt in _ASCII_ALNUM
+            return self.counts[ch] >= 2 and _flanking(prev, nxt) and not intraword
+        if ch == "`":
+            return self.counts[ch] >= 2
+        if ch == "[":
+            rest = self.s[i + 1 :]
+            return "]" in rest or self.c.ph["]"] in rest or self.c.tok_close in rest
+        if ch == "]":
+            head = self.s[:i]
+            return "[" in head or self.c.ph["["] in head or self.c.tok_open in head
+        if ch == "!":
+            return i + 1 < len(self.s) and self.s[i + 1] in ("[", self.c.tok_open)
+        if ch == "<":
+            return nxt is not None and (nxt.isascii() and nxt.isalpha() or nxt in "/!?<") or prev == "<"
+        if ch == ">":
+            return nxt == ">" or prev == ">"
+        if ch == "&":
+            tail = "".join(self.c.char(x) for x in self.s[i : i + 40])
+            return _ENTITY.match(tail) is not None
+        if ch == "$":
+            return prev == "$" or nxt == "$"
+        if ch == "{":
+            return nxt == ":"
+        if ch == "-":
+            return prev == "-" or nxt == "-"
+        if ch == ".":
+            run = [self.at(j) for j in range(i - 2, i + 3)]
+            return any(run[k] == run[k + 1] == run[k + 2] == "." for k in range(3))
+        if ch == "#":
+            if self.kind == "heading" and _is_space(prev):
+                return all(self.c.char(x) == "#" for x in self.s[i:])
+            return False
+        return False
+
+
+def _flanking(prev: str | None, nxt: str | None) -> bool:
+    """True if a delimiter between `prev` and `nxt` can open or close emphasis."""
+    left = not _is_space(nxt) and (not _is_punct(nxt or " ") or _is_space(prev) or _is_punct(prev or " "))
+    right = not _is_space(prev) and (not _is_punct(prev or " ") or _is_space(nxt) or _is_punct(nxt or " "))
+    return left or right
+
+
+def _visible_neighbour(s: str, j: int, step: int, skip: frozenset[str]) -> str | None:
+    while 0 <= j < len(s):
+        ch = s[j]
+        if ch != " " and ch not in skip:
+            return ch
+        j += step
+    return None
+
+
+def _destination(url: str) -> str:
+    """A URL as a link destination both CommonMark and kramdown read back unchanged."""
+    for ch, code in ((" ", "%20"), ("<", "%3C"), (">", "%3E"), ("(", "%28"), (")", "%29"),
+                     ("{", "%7B"), ("}", "%7D"), ('"', "%22"), ("\\", "%5C"), ("`", "%60")):
+        if ch in url:
+            url = url.replace(ch, code)
+    return url
+
+
+def _liquid_raw(s: str) -> str:
+    """Wrap the Liquid-looking part of a line in `{% raw %}` so Jekyll shows it literally."""
+    start = _LIQUID_OPEN.search(s)
+    if start is None:
+        return s
+    ends = [m.end() for m in _LIQUID_CLOSE.finditer(s, start.end())]
+    end = ends[-1] if ends else len(s)
+    inner = s[start.start() : end]
+    if "endraw" in inner:
+        # a literal {% endraw %} would end the raw block early: print the braces instead
+        return s.replace("{%", "{{ '{%' }}").replace("{{ '{{ '{%' }}' }}", "{{ '{%' }}")
+    return s[: start.start()] + "{% raw %}" + inner + "{% endraw %}" + s[end:]
+
+
+def _squeeze(lines: list[str]) -> str:
+    """Join lines: no leading/trailing blank lines, never two blank lines in a row."""
+    out: list[str] = []
+    for line in lines:
+        if not line.strip() or line.strip() == ">":
+            if out and out[-1] != "" and not (line.strip() == ">" and out[-1].startswith(">")):
+                out.append("")
+            elif out and line.strip() == ">" and out[-1].startswith(">"):
+                out.append(">")
+            continue
+        out.append(line.rstrip())
+    while out and out[-1] in ("", ">"):
+        out.pop()
+    return "\n".join(out)
+
+
+Restorer = Callable[[str], str]

@@ -1,0 +1,54 @@
+"""The options of a conversion: one frozen dataclass and its enums."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Annotate(StrEnum):
+    """How an unwrapped entity link is annotated in the output."""
+
+    NONE = "none"
+    INLINE = "inline"
+    LINK = "link"
+    FOOTNOTE = "footnote"
+
+
+class InputKind(StrEnum):
+    """What the input is; AUTO sniffs it."""
+
+    AUTO = "auto"
+    POST = "post"
+    PAGE = "page"
+    FRAGMENT = "fragment"
+
+
+class OutputFormat(StrEnum):
+    """What `emclean convert` prints."""
+
+    MARKDOWN = "markdown"
+    TEXT = "text"
+    JSON = "json"
+    JSONL = "jsonl"
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """Everything that changes what a conversion produces.
+
+    Variants are made with `dataclasses.replace`, never by mutation.
+    """
+
+    annotate: Annotate = Annotate.NONE
+    #: annotate links flagged as suspicious too (they are plain text otherwise)
+    annotate_suspicious: bool = False
+    #: keep live K-line quote charts (dropped by default: they are widgets, not images)
+    keep_charts: bool = False
+    input_kind: InputKind = InputKind.AUTO
+    #: pages only: emit title, date, source and url as YAML front matter
+    front_matter: bool = False
+    #: wrap `{{`/`{%` in `{% raw %}`; None means "for Jekyll posts only"
+    liquid: bool | None = None
+    #: the page's own URL, for the front matter of a page
+    url: str | None = None

@@ -1,0 +1,265 @@
+"""The pure core: a document's text in, its Markdown and entity records out. No I/O."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from . import clean, dom, render
+from .document import (
+    ARTICLE_SELECTOR,
+    Post,
+    is_eastmoney,
+    lines_of,
+    newline_of,
+    sniff,
+    split_post,
+    strip_newline,
+)
+from .entities import Entity, locate
+from .errors import InputError
+from .markup import Finisher, Tokens, codec_for
+from .options import Annotate, Options
+
+_FRONT_KEY = re.compile(r"^(title|date)\s*:\s*(.*?)\s*$", re.M)
+_AUTOLINK = re.compile(r"^<(https?://[^>\s]+)>\s*$", re.M)
+_SOURCE_LINE = re.compile(r"^[（(]?\s*(?:文章)?来源[：:]\s*(.*?)\s*[）)]?$")
+_CN_DATE = re.compile(r"(\d{4})\D{1,3}(\d{1,2})\D{1,3}(\d{1,2})\D*?(?:(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One piece of HTML that was converted, and the text its Markdown must show."""
+
+    markdown: str
+    source_text: str  # all text of the HTML as parsed
+    expected_text: str  # the text left after the rules ran (annotations included)
+    removed: tuple[tuple[str, str], ...]  # (reason, text) of what the rules dropped
+    added: tuple[str, ...]  # annotation text the rules inserted
+    notes: tuple[str, ...]  # footnote references inserted as Markdown
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """The outcome of converting one document."""
+
+    markdown: str
+    kind: str  # post | page | fragment | markdown
+    entities: tuple[Entity, ...] = ()
+    parts: tuple[Part, ...] = ()
+    meta: dict[str, str] = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def changed(self) -> bool:
+        """True if the Markdown differs from the input."""
+        return self.markdown != self.source
+
+    @property
+    def removed(self) -> tuple[tuple[str, str], ...]:
+        """Everything the rules dropped, as (reason, text)."""
+        return tuple(r for part in self.parts for r in part.removed)
+
+
+def convert(text: str, options: Options | None = None) -> Result:
+    """Convert one document (a Jekyll post, an article page, or an HTML fragment).
+
+    Posts keep every byte outside their HTML blocks. Pages give their article body.
+    Raises InputError for input that cannot be a document (binary, broken front matter).
+    """
+    options = options or Options()
+    if "\x00" in text:
+        raise InputError("binary data (NUL bytes), not a text document")
+    kind = sniff(text, options.input_kind)
+    if kind in ("post", "markdown"):
+        return _convert_markdown(text, options, kind)
+    return _convert_page(text, options, kind)
+
+
+def _convert_page(text: str, options: Options, kind: str) -> Result:
+    if not text.strip():
+        return Result("", kind, source=text)
+    liquid = bool(options.liquid)
+    part, entities, meta, notes = _convert_html(text, options, liquid=liquid, page=kind == "page", first_line=1)
+    markdown = part.markdown
+    if notes:
+        markdown = _join_blocks(markdown, "\n".join(notes))
+    if options.front_matter:
+        front = "".join(f"{key}: {json.dumps(meta[key], ensure_ascii=False)}\n" for key in meta)
+        markdown = f"---\n{front}---\n\n{markdown}" if markdown else f"---\n{front}---"
+    markdown = markdown + "\n" if markdown else ""
+    return Result(markdown, kind, tuple(entities), (part,), meta, source=text)
+
+
+def _convert_markdown(text: str, options: Options, kind: str) -> Result:
+    post = split_post(text) if kind == "post" else Post("", text)
+    meta = _post_meta(post)
+    if not is_eastmoney(text):
+        return Result(text, kind, meta=meta, source=text)
+    from . import commonmark
+
+    body = post.body
+    blocks = commonmark.html_blocks(body)
+    if not blocks:
+        return Result(text, kind, meta=meta, source=text)
+    liquid = kind == "post" if options.liquid is None else options.liquid
+    lines = lines_of(body)
+    head_lines = post.head.count("\n") if "\n" in post.head else post.head.count("\r")
+    newline = newline_of(text)
+    out: list[str] = []
+    parts: list[Part] = []
+    entities: list[Entity] = []
+    notes: list[str] = []
+    pos = 0
+    for n, block in enumerate(blocks):
+        out.extend(lines[pos : block.start])
+        source = "".join(lines[block.start : block.end])
+        html = source if block.html else commonmark.to_html(source)
+        first_line = head_lines + block.start + 1
+        part, found, _, block_notes = _convert_html(
+            html, options, liquid=liquid, page=False, first_line=first_line, where=source
+        )
+        parts.append(part)
+        entities.extend(found)
+        notes.extend(x for x in block_notes if x not in notes)
+        markdown = part.markdown
+        if n == len(blocks) - 1 and notes:
+            markdown = _join_blocks(markdown, "\n".join(notes))
+        _, ending = strip_newline(lines[block.end - 1])
+        pos = block.end
+        if not markdown:
+            if out and not out[-1].strip() and pos < len(lines) and not lines[pos].strip():
+                pos += 1  # do not leave two blank lines where the block was
+            continue
+        if out and out[-1].strip():
+            out.append(newline)
+        out.append(markdown.replace("\n", newline) + ending)
+        if pos < len(lines) and lines[pos].strip():
+            out.append(ending or newline)
+        elif not ending and pos < len(lines):
+            out.append(newline)
+    out.extend(lines[pos:])
+    markdown = post.head + "".join(out)
+    meta.update({k: v for k, v in _post_meta_from_parts(parts, body).items() if k not in meta})
+    return Result(markdown, kind, tuple(entities), tuple(parts), meta, source=text)
+
+
+def _join_blocks(first: str, second: str) -> str:
+    return f"{first}\n\n{second}" if first else second
+
+
+def _convert_html(
+    html: str, options: Options, *, liquid: bool, page: bool, first_line: int, where: str | None = None
+) -> tuple[Part, list[Entity], dict[str, str], list[str]]:
+    """Convert one piece of HTML: rules, renderer, finisher.
+
+    `where` is the source text the HTML came from, to number the lines of entity links.
+    """
+    codec = codec_for(html)
+    tokens = Tokens()
+    tree = dom.parse(html)
+    root = dom.root(tree)
+    meta: dict[str, str] = {}
+    article = root
+    if page:
+        meta = _page_meta(tree, options)
+        article = dom.first(tree, ARTICLE_SELECTOR) or root
+    source_text = dom.text(article)
+    state = clean.State(options, codec, tokens, base_url=options.url)
+    if options.annotate is not Annotate.NONE and not options.annotate_suspicious:
+        from .suspicion import flag
+
+        state.doubt = flag
+    clean.apply(article, state)
+    expected = codec.token.sub("", dom.text(article))
+    finisher = Finisher(codec, tokens, liquid=liquid)
+    markdown = finisher.finish(render.render(dom.events(article), codec, tokens))
+    notes = [finisher.footnote(ref, entity) for ref, entity in state.footnotes.items()]
+    part = Part(
+        markdown,
+        source_text,
+        expected,
+        tuple(state.removed),
+        tuple(state.added),
+        tuple(state.footnotes),
+    )
+    return part, locate(state.entities, html if where is None else where, first_line), meta, notes
+
+
+def _post_meta(post: Post) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    for key, value in _FRONT_KEY.findall(post.head):
+        if value.startswith('"') and value.endswith('"') and len(value) >= 2:
+            try:
+                value = json.loads(value)
+            except ValueError:
+                value = value[1:-1]
+        elif value.startswith("'") and value.endswith("'") and len(value) >= 2:
+            value = value[1:-1].replace("''", "'")
+        if value:
+            meta[key] = value
+    return meta
+
+
+def _post_meta_from_parts(parts: list[Part], body: str) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    link = _AUTOLINK.search(body)
+    if link:
+        meta["url"] = link.group(1)
+    for part in parts:
+        source = _source_of(part.expected_text.splitlines()[-1] if part.expected_text else "")
+        if source:
+            meta["source"] = source
+    return meta
+
+
+def _source_of(line: str) -> str | None:
+    m = _SOURCE_LINE.match(line.strip().replace("\u3000", ""))
+    return m.group(1) if m and m.group(1) else None
+
+
+def _page_meta(tree: dom.Tree, options: Options) -> dict[str, str]:
+    """Title, date, source and URL of an article page, where the page says them."""
+    meta: dict[str, str] = {}
+
+    def first_text(css: str) -> str | None:
+        for node in dom.select(tree, css):
+            value = " ".join(dom.text(node).split())
+            if value:
+                return value
+        return None
+
+    def first_attr(css: str, name: str) -> str | None:
+        node = dom.first(tree, css)
+        value = dom.get(node, name) if node is not None else None
+        return value.strip() if value and value.strip() else None
+
+    title = (
+        first_text(".newsContent h1, .title h1, #zwconttbt, .zwtitle, h1")
+        or first_attr('meta[property="og:title"]', "content")
+        or first_text("title")
+    )
+    if title:
+        meta["title"] = re.split(r"_(?:[^_]*_)?东方财富网", title)[0].strip()
+    when = (
+        first_attr('meta[name="publishdate"], meta[property="article:published_time"]', "content")
+        or first_text(".newsContent .time, .infos .item, .time, .zwfbtime, .publish-time")
+    )
+    if when:
+        m = _CN_DATE.search(when)
+        if m:
+            y, mo, d, hh, mm, ss = m.groups()
+            meta["date"] = f"{y}-{int(mo):02d}-{int(d):02d}" + (
+                f" {int(hh):02d}:{mm}:{ss or '00'} +0800" if hh else ""
+            )
+    source = first_attr(".source [data-source], [data-source]", "data-source")
+    if not source:
+        media = first_text(".em_media")
+        source = _source_of(media) if media else None
+    if source:
+        meta["source"] = source
+    url = options.url or first_attr('link[rel="canonical"]', "href") or first_attr('meta[property="og:url"]', "content")
+    if url:
+        meta["url"] = url
+    return meta

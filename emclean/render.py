@@ -1,0 +1,145 @@
+"""The renderer: the only module that imports html2text.
+
+The cleaned DOM arrives as events; each event is fed straight to a fresh
+`html2text.HTML2Text` (no HTML is serialized and re-tokenized). Article text is
+protected by the codec first, so html2text only ever decides structure: paragraphs,
+headings, lists, quotes, links, images and table rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import html2text
+
+from .dom import END, START, TEXT, Event
+from .markup import Codec, Tokens
+
+# Tags html2text knows and that keep their meaning.
+_KNOWN = frozenset(
+    "p div h1 h2 h3 h4 h5 h6 blockquote ul ol li table tr td th a img hr".split()
+)
+# Block elements html2text does not know: rendered as <div>.
+_AS_DIV = frozenset(
+    "center section article figure figcaption header footer main aside nav address details "
+    "summary caption form fieldset legend dl dt dd hgroup pre body html".split()
+)
+_BLOCK = _KNOWN - {"a", "img"} | _AS_DIV | {"thead", "tbody", "tfoot"}
+# Elements whose Markdown is one line: a block inside them becomes a line break marker.
+_ONE_LINE = frozenset("li h1 h2 h3 h4 h5 h6 td th".split())
+_LINE_BREAKING = _BLOCK - {"ul", "ol", "li", "a", "img"} - {"thead", "tbody", "tfoot"}
+
+
+def _new_converter() -> html2text.HTML2Text:
+    """A fresh converter: html2text keeps state across documents."""
+    h = html2text.HTML2Text(bodywidth=0)
+    h.unicode_snob = True
+    h.ul_item_mark = "-"
+    h.emphasis_mark = "*"
+    h.inline_links = True
+    h.skip_internal_links = False  # decided by the cleaner
+    h.use_automatic_links = False
+    h.single_line_break = False
+    return h
+
+
+def render(events: Iterable[Event], codec: Codec, tokens: Tokens) -> str:
+    """Events of the cleaned article → html2text output with placeholders and markers."""
+    h = _new_converter()
+    data = h.handle_data
+    tag_event = h.handle_tag
+    c = codec
+    emphasis = {
+        "strong": (c.strong_open, c.strong_close),
+        "b": (c.strong_open, c.strong_close),
+        "em": (c.em_open, c.em_close),
+        "i": (c.em_open, c.em_close),
+        "del": (c.del_open, c.del_close),
+        "s": (c.del_open, c.del_close),
+        "strike": (c.del_open, c.del_close),
+    }
+    links: list[bool] = []  # for each open <a>: was it passed on as a link?
+    one_line = 0  # depth of elements rendered as one line
+    tables = 0  # depth of tables
+    pending: str | None = None  # whitespace-only text, kept until we know its neighbours
+    after_block = True
+
+    for kind, name, attrs in events:
+        if kind == TEXT:
+            if not name.strip():
+                if not after_block:
+                    pending = name
+                continue
+            if pending is not None:
+                data(c.protect(pending), True)
+                pending = None
+            data(c.protect(name), True)
+            after_block = False
+            continue
+
+        start = kind == START
+        if name in _BLOCK:
+            pending = None
+            after_block = True
+            if name == "table":
+                tables += 1 if start else -1
+                if start and tables == 1:
+                    h.p()
+                elif not start and tables == 0:
+                    h.p()
+                if tables > 1 or (start and tables == 1 and one_line):
+                    data(c.br, True)
+                continue
+            if tables > 1 and name in ("tr", "td", "th", "thead", "tbody", "tfoot"):
+                data(c.br, True)
+                continue
+            if name in ("td", "th"):
+                if start:
+                    tag_event(name, {}, True)
+                    data(c.cell, True)
+                    one_line += 1
+                else:
+                    one_line -= 1
+                    tag_event(name, {}, False)
+                continue
+            if one_line and name in _LINE_BREAKING:
+                data(c.br, True)
+                if name in _ONE_LINE:
+                    one_line += 1 if start else -1
+                continue
+            if name in _ONE_LINE:
+                one_line += 1 if start else -1
+            tag_event("div" if name in _AS_DIV else name, {}, start)
+            continue
+
+        if pending is not None:
+            data(c.protect(pending), True)
+            pending = None
+        after_block = False
+        if name in emphasis:
+            pair = emphasis[name]
+            data(pair[0] if start else pair[1], True)
+        elif name == "br":
+            if start:
+                data(c.br, True)
+        elif name == "a":
+            if start:
+                href = (attrs or {}).get("href")
+                links.append(bool(href))
+                if href:
+                    tag_event("a", {"href": tokens.add(c, "url", href)}, True)
+            elif links and links.pop():
+                tag_event("a", {}, False)
+        elif name == "img":
+            if start:
+                src = (attrs or {}).get("src")
+                if src:
+                    alt = (attrs or {}).get("alt") or ""
+                    image = {"src": tokens.add(c, "url", src)}
+                    if alt.strip():
+                        image["alt"] = tokens.add(c, "alt", " ".join(alt.split()))
+                    tag_event("img", dict(image), True)
+        elif name == "hr":
+            if start:
+                tag_event("hr", {}, True)
+    return h.finish()

@@ -1,0 +1,63 @@
+"""Checks that a conversion kept what a reader sees.
+
+The output's visible text (as a CommonMark renderer reads it) must equal the text of the
+HTML after the rules ran, and that text must account for every character of the input:
+input = kept + removed (ads, widgets, scripts, hidden) − added (annotations).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .pipeline import Part, Result
+
+_SPACE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+
+
+def _norm(text: str) -> str:
+    return _SPACE.sub("", text)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One way an output fails to show its input."""
+
+    reason: str
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+def check_part(part: Part) -> list[Problem]:
+    """Problems of one converted piece of HTML (empty when it is faithful)."""
+    from . import commonmark
+
+    problems: list[Problem] = []
+    markdown = part.markdown
+    for note in part.notes:
+        markdown = markdown.replace(note, "")
+    reading = commonmark.read(markdown)
+    if reading.raw_html:
+        problems.append(Problem(f"{reading.raw_html} raw HTML element(s) left in the output"))
+    shown, expected = _norm(reading.text), _norm(part.expected_text)
+    if shown != expected:
+        problems.append(Problem("output text differs from the article text: " + _first_difference(expected, shown)))
+    kept = len(expected) - sum(len(_norm(a)) for a in part.added)
+    dropped = sum(len(_norm(text)) for _, text in part.removed)
+    source = len(_norm(part.source_text))
+    if kept + dropped != source:
+        problems.append(Problem(f"{source - kept - dropped} character(s) of article text unaccounted for"))
+    return problems
+
+
+def check(result: Result) -> list[Problem]:
+    """Problems of a whole conversion (empty when it is faithful)."""
+    return [p for part in result.parts for p in check_part(part)]
+
+
+def _first_difference(expected: str, shown: str) -> str:
+    n = 0
+    while n < min(len(expected), len(shown)) and expected[n] == shown[n]:
+        n += 1
+    return f"at character {n}: expected {expected[n:n + 12]!r}, shown {shown[n:n + 12]!r}"
