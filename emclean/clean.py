@@ -47,6 +47,8 @@ class State:
     base_url: str | None = None
     removed: list[tuple[str, str]] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
+    #: characters of text repeated by expanding table spans
+    repeated: int = 0
     entities: list[Entity] = field(default_factory=list)
     footnotes: dict[str, Entity] = field(default_factory=dict)
     #: decides whether a link is doubtful (set when annotating; see suspicion.py)
@@ -173,13 +175,17 @@ def square_tables(root: dom.Node, state: State) -> None:
         for n, row in enumerate(grid):
             name = cell if n == 0 else "td"
             rows.append("<tr>" + "".join(f"<{name}>{value}</{name}>" for value in row) + "</tr>")
-        dom.replace_with_html(table, "<table>" + "".join(rows) + "</table>")
+        before = len(_WS.sub("", dom.text(table)))
+        square = dom.replace_with_html(table, "<table>" + "".join(rows) + "</table>")
+        if square is not None:
+            state.repeated += len(_WS.sub("", dom.text(square))) - before
 
 
-RULES: tuple[Callable[[dom.Node, State], None], ...] = (
-    drop_invisible,
-    drop_charts,
-    drop_ads,
+Rule = Callable[[dom.Node, State], None]
+# The rules that delete what a reader does not see as article text.
+REMOVALS: tuple[Rule, ...] = (drop_invisible, drop_charts, drop_ads)
+RULES: tuple[Rule, ...] = (
+    *REMOVALS,
     unwrap_entities,
     fix_links,
     fix_images,
@@ -187,7 +193,7 @@ RULES: tuple[Callable[[dom.Node, State], None], ...] = (
 )
 
 
-def apply(root: dom.Node, state: State) -> None:
-    """Run every rule, in order."""
-    for rule in RULES:
+def apply(root: dom.Node, state: State, rules: tuple[Rule, ...] = RULES) -> None:
+    """Run the rules, in order."""
+    for rule in rules:
         rule(root, state)

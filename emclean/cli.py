@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import sys
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
@@ -78,11 +77,6 @@ def write_out(text: str) -> None:
     buffer.flush()
 
 
-def is_terminal() -> bool:
-    """True when stdout is a terminal a person reads (and NO_COLOR does not matter here)."""
-    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
-
-
 AnnotateOpt = Annotated[
     Annotate,
     typer.Option("--annotate", case_sensitive=False, help="How to mark unwrapped entity links."),
@@ -142,6 +136,82 @@ def convert(
         fail(f"{source}: {e}")
 
 
+@app.command()
+def fix(
+    paths: Annotated[list[str], typer.Argument(help="Posts, or folders to walk for *.md, *.markdown, *.html.")],
+    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 if any file would change.")] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Write nothing; print what would change.")] = False,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: CPU count; 1: in-process).")
+    ] = None,
+    backup: Annotated[
+        str | None, typer.Option("--backup", help="Keep each original next to it with this suffix, e.g. .orig.")
+    ] = None,
+    annotate: AnnotateOpt = Annotate.NONE,
+    annotate_suspicious: AnnotateSuspiciousOpt = False,
+    include: Annotated[list[str] | None, typer.Option("--include", help="Only files matching this glob.")] = None,
+    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Skip files matching this glob.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="One line per changed file.")] = False,
+    encoding: EncodingOpt = None,
+) -> None:
+    """Clean a Jekyll posts folder in place: only the HTML of posts with Eastmoney markup changes."""
+    from . import commands
+    from .options import Options
+
+    if "-" in paths:
+        fail("fix works on files in place: - (stdin) is not a path here; use `emclean convert -`")
+    if quiet and verbose:
+        fail("--quiet and --verbose cannot be combined")
+    if backup is not None and (not backup or "/" in backup):
+        fail("--backup takes a file-name suffix such as .orig")
+    options = Options(annotate=annotate, annotate_suspicious=annotate_suspicious)
+    code = commands.fix(
+        paths,
+        options,
+        check=check,
+        diff=diff,
+        jobs=jobs or os.cpu_count() or 1,
+        backup=backup,
+        include=include or [],
+        exclude=exclude or [],
+        quiet=quiet,
+        verbose=verbose,
+        encoding=encoding,
+        write=write_out,
+    )
+    raise typer.Exit(code)
+
+
+@app.command()
+def entities(
+    sources: Annotated[list[str] | None, typer.Argument(help="Posts, pages, fragments or folders; - for stdin.")] = None,
+    output: Annotated[
+        TableFormat | None,
+        typer.Option("--format", case_sensitive=False, help="table on a terminal, tsv when piped (default)."),
+    ] = None,
+    by_file: Annotated[bool, typer.Option("--by-file", help="One row per link occurrence.")] = False,
+    kind: Annotated[list[Kind] | None, typer.Option("--kind", case_sensitive=False, help="Only these kinds.")] = None,
+    suspicious: Annotated[bool, typer.Option("--suspicious", help="Only links flagged as doubtful.")] = False,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = None,
+    encoding: EncodingOpt = None,
+) -> None:
+    """Inventory the entity links (stocks, boards, glossary...): decoded, counted, doubted."""
+    from . import commands
+
+    code = commands.entities(
+        sources or ["-"],
+        output=output.value if output else None,
+        by_file=by_file,
+        kinds=[k.value for k in kind or []],
+        suspicious_only=suspicious,
+        jobs=jobs or os.cpu_count() or 1,
+        encoding=encoding,
+        write=write_out,
+    )
+    raise typer.Exit(code)
+
+
 def main() -> None:
     """Entry point of the `emclean` command."""
     try:
@@ -157,4 +227,3 @@ def main() -> None:
         sys.exit(130)
 
 
-__all__ = ["Path", "app", "main"]

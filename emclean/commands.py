@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, ContextManager, TextIO
 
 from . import files
+from .entities import FIELDS
 from .errors import InputError
 from .options import Options, OutputFormat
 from .pipeline import Result, convert
@@ -65,16 +68,178 @@ def convert_one(
 
 def show_diff(old: str, new: str, path: str, write: Writer) -> None:
     """A rich diff on a terminal, a plain unified diff otherwise."""
-    from .cli import is_terminal
-
-    if is_terminal():
-        from . import console
-
-        console.show_diff(old, new, path)
-        return
     from .diffs import unified
 
-    write(unified(old, new, path))
+    print_diff(unified(old, new, path), write)
+
+
+def print_diff(diff: str, write: Writer) -> None:
+    """A unified diff: colored on a terminal, as is when piped."""
+    if not diff:
+        return
+    if terminal():
+        from . import console
+
+        console.show_diff(diff)
+    else:
+        write(diff)
+
+
+def terminal(stream: TextIO | None = None) -> bool:
+    """True if a person reads `stream` (default stdout)."""
+    target = stream or sys.stdout
+    return bool(getattr(target, "isatty", lambda: False)()) and os.environ.get("TERM") != "dumb"
+
+
+def say(message: str) -> None:
+    """One message line on stderr."""
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+def fix(
+    paths: list[str],
+    options: Options,
+    *,
+    check: bool,
+    diff: bool,
+    jobs: int,
+    backup: str | None,
+    include: list[str],
+    exclude: list[str],
+    quiet: bool,
+    verbose: bool,
+    encoding: str | None,
+    write: Writer,
+) -> int:
+    """`emclean fix`: clean every post under `paths` in place; return the exit code."""
+    from .fix import Job, Outcome, Report, Status, WriteBack, process
+    from .parallel import run
+    from .tree import discover
+
+    write_back = WriteBack.from_flags(check=check, diff=diff)
+    found, problems = discover([Path(p) for p in paths], include, exclude)
+    if problems:
+        for problem in problems:
+            say(f"emclean: {problem}")
+        return 2
+    report = Report(check=check or diff)
+    tty = terminal(sys.stderr) and not quiet
+    jobs_list = [Job(str(p), options, write_back, backup, encoding) for p in found]
+    bar_context = _progress(len(jobs_list)) if tty and len(jobs_list) >= 200 else None
+
+    def done(outcome: Outcome) -> None:
+        report.add(outcome)
+        if outcome.status is Status.FAILED:
+            say(f"emclean: {outcome.path}: {outcome.message}")
+        elif outcome.status is Status.CHANGED:
+            if verbose:
+                say(("fixed " if write_back.writes else "would fix ") + outcome.path)
+            if outcome.diff:
+                print_diff(outcome.diff, write)
+        if bar is not None and (report.scanned % 25 == 0 or report.scanned == len(jobs_list)):
+            from . import console
+
+            console.advance(bar, report.scanned, report.elapsed)
+
+    if bar_context is not None:
+        with bar_context as bar:
+            finished = run(process, jobs_list, jobs, done)
+    else:
+        bar = None
+        finished = run(process, jobs_list, jobs, done)
+    report.interrupted = not finished
+    if not quiet or report.failed:
+        _summary(report, write_back.writes, tty)
+    return report.return_code
+
+
+def _progress(total: int) -> ContextManager[Any]:
+    from . import console
+
+    return console.progress(total, "emclean fix")
+
+
+def _summary(report: Any, writes: bool, tty: bool) -> None:
+    changed = "changed" if writes else "would change"
+    rows = [
+        ("scanned", f"{report.scanned:,}"),
+        (changed, f"{report.changed:,}"),
+        ("unchanged", f"{report.unchanged:,}"),
+        ("failed", f"{report.failed:,}"),
+        ("entity links unwrapped" if writes else "entity links", f"{report.entities:,}"),
+    ]
+    if report.interrupted:
+        rows.append(("(interrupted)", "stopped"))
+    if tty:
+        from . import console
+
+        console.summary([*rows, ("s", f"{report.elapsed:.1f}")])
+    else:
+        say("emclean: " + ", ".join(f"{v} {k}" for k, v in rows) + f", {report.elapsed:.1f}s")
+
+
+def entities(
+    sources: list[str],
+    *,
+    output: str | None,
+    by_file: bool,
+    kinds: list[str],
+    suspicious_only: bool,
+    jobs: int,
+    encoding: str | None,
+    write: Writer,
+) -> int:
+    """`emclean entities`: list, decode and doubt the entity links of the inputs."""
+    from . import inventory
+    from .parallel import run
+    from .suspicion import flag_across
+    from .tree import discover
+
+    found: list[inventory.Found] = []
+    paths = [s for s in sources if s != "-"]
+    unusable = 0
+    if "-" in sources:
+        text = read_source("-", encoding)
+        found.append(inventory.scan_text(text.content, "-"))
+    if paths:
+        files_found, problems = discover([Path(p) for p in paths])
+        for problem in problems:
+            say(f"emclean: {problem}")
+        unusable += len(problems)
+        run(inventory.scan_file, [(str(p), encoding) for p in files_found], jobs, found.append)
+    for item in found:
+        if item.error:
+            say(f"emclean: {item.file}: {item.error}")
+            unusable += 1
+    everything = flag_across(e for item in found for e in item.entities)
+    chosen = inventory.select(everything, kinds, suspicious_only)
+    fmt = output or ("table" if terminal() else "tsv")
+    if fmt == "json":
+        write(inventory.as_json(chosen))
+    elif fmt == "jsonl":
+        write(inventory.as_jsonl(chosen))
+    elif fmt == "csv":
+        write(inventory.as_csv(FIELDS, inventory.occurrence_rows(chosen)))
+    else:
+        headers: Sequence[str] = FIELDS if by_file else inventory.AGGREGATE_HEADERS
+        rows = inventory.occurrence_rows(chosen) if by_file else inventory.aggregate(chosen)
+        if fmt == "table":
+            from . import console
+
+            files_with = len({e.file for e in chosen})
+            doubtful = sum(e.suspicious for e in chosen)
+            total = f"{len(chosen):,} links in {files_with:,} files, {len(rows):,} rows, {doubtful:,} suspicious"
+            shown = [_mark(r, by_file) for r in rows]
+            console.entity_table([*headers, ""], shown, total)
+        else:
+            write(inventory.as_csv(headers, rows, delimiter="\t"))
+    return 2 if unusable else 0
+
+
+def _mark(row: Sequence[str], by_file: bool) -> tuple[str, ...]:
+    doubtful = row[FIELDS.index("suspicious")] == "true" if by_file else row[-1] != "0"
+    return (*row, "!" if doubtful else "")
 
 
 def convert_stream(source: str, options: Options, encoding: str | None, write: Writer) -> int:

@@ -70,6 +70,15 @@ def is_eastmoney(text: str) -> bool:
     return SIGNATURE.search(text) is not None and _TAG.search(text) is not None
 
 
+_TAG_BYTES = re.compile(_TAG.pattern.encode())
+_SIGNATURE_BYTES = re.compile(SIGNATURE.pattern.encode())
+
+
+def might_be_eastmoney(data: bytes) -> bool:
+    """The same cheap test on raw bytes, before decoding: a clean tree is skipped unread."""
+    return _SIGNATURE_BYTES.search(data) is not None and _TAG_BYTES.search(data) is not None
+
+
 def lines_of(text: str) -> list[str]:
     """Split into lines, each keeping its own line ending."""
     out: list[str] = []

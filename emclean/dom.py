@@ -138,15 +138,19 @@ def replace_with_element(node: Node, tag_name: str, attributes: dict[str, str], 
     node.replace_with(new)
 
 
-def replace_with_html(node: Node, markup: str) -> None:
-    """Replace `node` by the first element parsed from `markup`."""
+def replace_with_html(node: Node, markup: str) -> Node | None:
+    """Replace `node` by the first element parsed from `markup`; return the new node."""
     fragment = LexborHTMLParser(markup)
     body = fragment.body
     new = body.child if body is not None else None
     if new is None:
         node.decompose()
-    else:
-        node.replace_with(new)
+        return None
+    parent, prev = node.parent, node.prev
+    node.replace_with(new)  # lexbor inserts a copy of `new`
+    if prev is not None:
+        return prev.next
+    return parent.child if parent is not None else None
 
 
 def comments(node: Node) -> list[Node]:

@@ -70,6 +70,8 @@ class Entity:
     line: int = 0
     before: str = ""  # up to 20 characters of text right before the link
     after: str = ""  # and right after it
+    #: text of the links touching this one: (ending where it starts, starting where it ends)
+    touching: tuple[str, str] = ("", "")
     suspicious: bool = False
     reason: str | None = None
 
@@ -238,18 +240,25 @@ def with_context(root: dom.Node, found: list[tuple[dom.Node, Entity]], width: in
     for node, _ in found:
         block = _block_of(node, root)
         blocks.setdefault(block.mem_id, (block, []))[1].append(node)
-    spans: dict[int, tuple[str, int]] = {}
-    for block, nodes in blocks.values():
+    spans: dict[int, tuple[str, int, int, int]] = {}  # node → (block text, start, end, block id)
+    for block_id, (block, nodes) in blocks.items():
         text, offsets = dom.text_with_offsets(block, nodes)
         for node in nodes:
-            spans[node.mem_id] = (text, offsets.get(node.mem_id, 0))
+            start = offsets.get(node.mem_id, 0)
+            spans[node.mem_id] = (text, start, start + len(dom.text(node)), block_id)
+    ends: dict[tuple[int, int], str] = {}
+    starts: dict[tuple[int, int], str] = {}
+    for node, entity in found:
+        _, start, end, block_id = spans[node.mem_id]
+        ends.setdefault((block_id, end), entity.name)
+        starts.setdefault((block_id, start), entity.name)
     out = []
     for node, entity in found:
-        text, start = spans[node.mem_id]
-        end = start + len(dom.text(node))
+        text, start, end, block_id = spans[node.mem_id]
         before = _tidy(text[max(0, start - 3 * width) : start])[-width:]
         after = _tidy(text[end : end + 3 * width])[:width]
-        out.append(replace(entity, before=before, after=after))
+        touching = (ends.get((block_id, start), ""), starts.get((block_id, end), ""))
+        out.append(replace(entity, before=before, after=after, touching=touching))
     return out
 
 

@@ -237,8 +237,9 @@ class Finisher:
         text = self._inline(content.replace(self.c.br, " "), kind)
         if not text:
             return [quote.rstrip()] if kind == "para" else []
-        if kind == "item" and not item.strip()[:1].isdigit():
-            prefix = quote + indent + "- "
+        if kind == "item":
+            # html2text indents even a top-level item by two spaces; Markdown needs none
+            prefix = quote + indent[2:] + item
         return [prefix + text]
 
     def _split_breaks(self, content: str) -> list[str]:

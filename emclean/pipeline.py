@@ -17,7 +17,7 @@ from .document import (
     split_post,
     strip_newline,
 )
-from .entities import Entity, locate
+from .entities import Entity, find, locate, with_context
 from .errors import InputError
 from .markup import Finisher, Tokens, codec_for
 from .options import Annotate, Options
@@ -37,6 +37,7 @@ class Part:
     expected_text: str  # the text left after the rules ran (annotations included)
     removed: tuple[tuple[str, str], ...]  # (reason, text) of what the rules dropped
     added: tuple[str, ...]  # annotation text the rules inserted
+    repeated: int  # characters repeated by expanding table spans
     notes: tuple[str, ...]  # footnote references inserted as Markdown
 
 
@@ -92,42 +93,59 @@ def _convert_page(text: str, options: Options, kind: str) -> Result:
     return Result(markdown, kind, tuple(entities), (part,), meta, source=text)
 
 
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    """One HTML block of a Markdown document, ready to convert."""
+
+    start: int  # 0-based line of the block in the body
+    end: int
+    html: str  # the HTML to convert
+    source: str  # the block as written (HTML, or Markdown with inline HTML)
+    first_line: int  # 1-based line of the block in the whole file
+
+
+def _pieces(post: Post, text: str, lines: list[str]) -> list[_Piece]:
+    """The HTML blocks of a post body, found as a CommonMark parser finds them."""
+    if not is_eastmoney(text):
+        return []
+    from . import commonmark
+
+    head_lines = len(lines_of(post.head))
+    pieces = []
+    for block in commonmark.html_blocks(post.body):
+        source = "".join(lines[block.start : block.end])
+        html = source if block.html else commonmark.to_html(source)
+        pieces.append(_Piece(block.start, block.end, html, source, head_lines + block.start + 1))
+    return pieces
+
+
 def _convert_markdown(text: str, options: Options, kind: str) -> Result:
     post = split_post(text) if kind == "post" else Post("", text)
     meta = _post_meta(post)
-    if not is_eastmoney(text):
-        return Result(text, kind, meta=meta, source=text)
-    from . import commonmark
-
-    body = post.body
-    blocks = commonmark.html_blocks(body)
-    if not blocks:
+    lines = lines_of(post.body)
+    pieces = _pieces(post, text, lines)
+    if not pieces:
         return Result(text, kind, meta=meta, source=text)
     liquid = kind == "post" if options.liquid is None else options.liquid
-    lines = lines_of(body)
-    head_lines = post.head.count("\n") if "\n" in post.head else post.head.count("\r")
     newline = newline_of(text)
     out: list[str] = []
     parts: list[Part] = []
     entities: list[Entity] = []
     notes: list[str] = []
     pos = 0
-    for n, block in enumerate(blocks):
-        out.extend(lines[pos : block.start])
-        source = "".join(lines[block.start : block.end])
-        html = source if block.html else commonmark.to_html(source)
-        first_line = head_lines + block.start + 1
-        part, found, _, block_notes = _convert_html(
-            html, options, liquid=liquid, page=False, first_line=first_line, where=source
+    for n, piece in enumerate(pieces):
+        out.extend(lines[pos : piece.start])
+        part, found, _, piece_notes = _convert_html(
+            piece.html, options, liquid=liquid, page=False, first_line=piece.first_line, where=piece.source
         )
         parts.append(part)
         entities.extend(found)
-        notes.extend(x for x in block_notes if x not in notes)
+        notes.extend(x for x in piece_notes if x not in notes)
         markdown = part.markdown
-        if n == len(blocks) - 1 and notes:
+        if n == len(pieces) - 1 and notes:
             markdown = _join_blocks(markdown, "\n".join(notes))
-        _, ending = strip_newline(lines[block.end - 1])
-        pos = block.end
+        _, ending = strip_newline(lines[piece.end - 1])
+        pos = piece.end
         if not markdown:
             if out and not out[-1].strip() and pos < len(lines) and not lines[pos].strip():
                 pos += 1  # do not leave two blank lines where the block was
@@ -141,8 +159,33 @@ def _convert_markdown(text: str, options: Options, kind: str) -> Result:
             out.append(newline)
     out.extend(lines[pos:])
     markdown = post.head + "".join(out)
-    meta.update({k: v for k, v in _post_meta_from_parts(parts, body).items() if k not in meta})
+    meta.update({k: v for k, v in _post_meta_from_parts(parts, post.body).items() if k not in meta})
     return Result(markdown, kind, tuple(entities), tuple(parts), meta, source=text)
+
+
+def entities(text: str, options: Options | None = None) -> tuple[Entity, ...]:
+    """The entity links of one document (as `convert` would unwrap them), with context."""
+    options = options or Options()
+    if "\x00" in text:
+        raise InputError("binary data (NUL bytes), not a text document")
+    kind = sniff(text, options.input_kind)
+    if kind in ("post", "markdown"):
+        post = split_post(text) if kind == "post" else Post("", text)
+        lines = lines_of(post.body)
+        found: list[Entity] = []
+        for piece in _pieces(post, text, lines):
+            found.extend(_entities_of(piece.html, page=False, first_line=piece.first_line, where=piece.source))
+        return tuple(found)
+    return tuple(_entities_of(text, page=kind == "page", first_line=1, where=text))
+
+
+def _entities_of(html: str, *, page: bool, first_line: int, where: str) -> list[Entity]:
+    tree = dom.parse(html)
+    root = dom.root(tree)
+    article = (dom.first(tree, ARTICLE_SELECTOR) or root) if page else root
+    clean.apply(article, clean.State(Options(), codec_for(html), Tokens()), clean.REMOVALS)
+    found = find(article)
+    return locate(with_context(article, found), where, first_line) if found else []
 
 
 def _join_blocks(first: str, second: str) -> str:
@@ -182,6 +225,7 @@ def _convert_html(
         expected,
         tuple(state.removed),
         tuple(state.added),
+        state.repeated,
         tuple(state.footnotes),
     )
     return part, locate(state.entities, html if where is None else where, first_line), meta, notes

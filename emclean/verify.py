@@ -43,7 +43,7 @@ def check_part(part: Part) -> list[Problem]:
     shown, expected = _norm(reading.text), _norm(part.expected_text)
     if shown != expected:
         problems.append(Problem("output text differs from the article text: " + _first_difference(expected, shown)))
-    kept = len(expected) - sum(len(_norm(a)) for a in part.added)
+    kept = len(expected) - sum(len(_norm(a)) for a in part.added) - part.repeated
     dropped = sum(len(_norm(text)) for _, text in part.removed)
     source = len(_norm(part.source_text))
     if kept + dropped != source:

@@ -1,0 +1,168 @@
+"""`emclean fix`: find posts, convert them in parallel, write back safely, report.
+
+Safety: every file is either left untouched or replaced atomically (temp file in the same
+folder, fsync, rename), only after `verify` passed. A stop signal lets the files being
+written finish; nothing half-written and no temp file stays behind.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from . import files
+from .document import might_be_eastmoney
+from .errors import EmcleanError, InputError
+from .options import Options
+
+
+
+class WriteBack(Enum):
+    """What to do with a file that would change."""
+
+    YES = "write"
+    CHECK = "check"
+    DIFF = "diff"
+    CHECK_DIFF = "check+diff"
+
+    @classmethod
+    def from_flags(cls, *, check: bool, diff: bool) -> WriteBack:
+        """The one write-back mode the flags ask for."""
+        if check and diff:
+            return cls.CHECK_DIFF
+        if diff:
+            return cls.DIFF
+        if check:
+            return cls.CHECK
+        return cls.YES
+
+    @property
+    def writes(self) -> bool:
+        """True if files are rewritten."""
+        return self is WriteBack.YES
+
+    @property
+    def diffs(self) -> bool:
+        """True if a diff is printed."""
+        return self in (WriteBack.DIFF, WriteBack.CHECK_DIFF)
+
+
+class Status(Enum):
+    """What happened to one file."""
+
+    UNCHANGED = "unchanged"
+    SKIPPED = "skipped"  # no Eastmoney markup: not even parsed
+    CHANGED = "changed"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The result of one file (small: it crosses process boundaries)."""
+
+    path: str
+    status: Status
+    message: str = ""
+    entities: int = 0
+    diff: str = ""
+
+
+@dataclass
+class Report:
+    """Counts over a run, and the exit code they mean."""
+
+    check: bool = False
+    scanned: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    entities: int = 0
+    started: float = field(default_factory=time.monotonic)
+    interrupted: bool = False
+
+    def add(self, outcome: Outcome) -> None:
+        """Count one file."""
+        self.scanned += 1
+        self.entities += outcome.entities
+        if outcome.status is Status.CHANGED:
+            self.changed += 1
+        elif outcome.status is Status.FAILED:
+            self.failed += 1
+        else:
+            self.unchanged += 1
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since the run started."""
+        return time.monotonic() - self.started
+
+    @property
+    def return_code(self) -> int:
+        """123 if any file failed, 1 if --check found changes, else 0 (130 if stopped)."""
+        if self.interrupted:
+            return 130
+        if self.failed:
+            return 123
+        if self.check and self.changed:
+            return 1
+        return 0
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """Everything a worker needs to process one file."""
+
+    path: str
+    options: Options
+    write_back: WriteBack
+    backup: str | None
+    encoding: str | None
+
+
+def process(job: Job) -> Outcome:
+    """Convert, verify and (maybe) write back one file. Never raises for bad input."""
+    path = Path(job.path)
+    try:
+        if path.is_symlink() and not path.exists():
+            raise InputError("broken symlink")
+        try:
+            data = path.read_bytes()
+        except IsADirectoryError:
+            raise InputError("is a directory") from None
+        except FileNotFoundError:
+            raise InputError("no such file (deleted?)") from None
+        except PermissionError:
+            raise InputError("permission denied (read)") from None
+        if not might_be_eastmoney(data):
+            return Outcome(job.path, Status.SKIPPED)
+        text = files.decode(data, job.encoding)
+        from . import verify
+        from .pipeline import convert
+
+        result = convert(text.content, job.options)
+        if not result.changed:
+            return Outcome(job.path, Status.UNCHANGED, entities=len(result.entities))
+        problems = verify.check(result)
+        if problems:
+            raise InputError(f"left untouched: {problems[0]}")
+        diff = ""
+        if job.write_back.diffs:
+            from .diffs import unified
+
+            diff = unified(text.content, result.markdown, job.path)
+        if job.write_back.writes:
+            try:
+                files.write_atomic(path, result.markdown, text.encoding, backup=job.backup)
+            except PermissionError:
+                raise InputError("permission denied (write)") from None
+        return Outcome(job.path, Status.CHANGED, entities=len(result.entities), diff=diff)
+    except EmcleanError as e:
+        return Outcome(job.path, Status.FAILED, str(e))
+    except RecursionError:
+        return Outcome(job.path, Status.FAILED, "nested too deeply to convert")
+    except MemoryError:
+        return Outcome(job.path, Status.FAILED, "too large to convert in memory")
+    except Exception as e:  # a bug: report it for this file, keep going with the others
+        return Outcome(job.path, Status.FAILED, f"internal error: {type(e).__name__}: {e}")

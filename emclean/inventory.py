@@ -1,0 +1,113 @@
+"""`emclean entities`: entity links of many documents, flagged, aggregated, formatted."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from . import files
+from .document import might_be_eastmoney
+from .entities import FIELDS, Entity
+from .errors import EmcleanError, InputError
+
+AGGREGATE_HEADERS = ("name", "code", "kind", "market", "count", "files", "suspicious")
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """The links of one input, or why it could not be read."""
+
+    file: str
+    entities: tuple[Entity, ...] = ()
+    error: str = ""
+
+
+def scan_text(text: str, file: str) -> Found:
+    """Links of one document's text, each flagged if doubtful."""
+    from .pipeline import entities
+    from .suspicion import flag
+
+    try:
+        found = entities(text)
+    except EmcleanError as e:
+        return Found(file, error=str(e))
+    if not found:
+        return Found(file)
+    return Found(file, tuple(replace(e, file=file) for e in flag(list(found))))
+
+
+def scan_file(job: tuple[str, str | None]) -> Found:
+    """Links of one file (a worker's job: path and encoding)."""
+    path, encoding = job
+    try:
+        data = Path(path).read_bytes()
+    except IsADirectoryError:
+        return Found(path, error="is a directory")
+    except FileNotFoundError:
+        return Found(path, error="no such file")
+    except PermissionError:
+        return Found(path, error="permission denied")
+    except OSError as e:
+        return Found(path, error=e.strerror or str(e))
+    if not might_be_eastmoney(data):
+        return Found(path)
+    try:
+        text = files.decode(data, encoding)
+    except InputError as e:
+        return Found(path, error=str(e))
+    return scan_text(text.content, path)
+
+
+def select(entities: Iterable[Entity], kinds: Sequence[str], suspicious_only: bool) -> list[Entity]:
+    """The occurrences the user asked for."""
+    return [e for e in entities if (not kinds or e.kind in kinds) and (e.suspicious or not suspicious_only)]
+
+
+def aggregate(entities: Iterable[Entity]) -> list[tuple[str, ...]]:
+    """One row per (name, code, kind, market), most frequent first."""
+    counts: dict[tuple[str, str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    files_of: dict[tuple[str, str, str, str], set[str]] = defaultdict(set)
+    for e in entities:
+        key = (e.name, e.code or "", e.kind, e.market or "")
+        counts[key][0] += 1
+        counts[key][1] += int(e.suspicious)
+        files_of[key].add(e.file)
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    return [(*key, str(n), str(len(files_of[key])), str(s)) for key, (n, s) in rows]
+
+
+def occurrence_rows(entities: Iterable[Entity]) -> list[tuple[str, ...]]:
+    """One row per occurrence, every field as text."""
+    return [tuple(_cell(e.as_dict()[f]) for f in FIELDS) for e in entities]
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def as_json(entities: Iterable[Entity]) -> str:
+    """One JSON array of occurrences."""
+    return json.dumps([e.as_dict() for e in entities], ensure_ascii=False, indent=2) + "\n"
+
+
+def as_jsonl(entities: Iterable[Entity]) -> str:
+    """One JSON object per line."""
+    return "".join(json.dumps(e.as_dict(), ensure_ascii=False) + "\n" for e in entities)
+
+
+def as_csv(headers: Sequence[str], rows: Iterable[Sequence[str]], delimiter: str = ",") -> str:
+    """CSV (or TSV) with a header row."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return out.getvalue()
