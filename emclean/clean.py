@@ -110,14 +110,15 @@ def unwrap_entities(root: dom.Node, state: State) -> None:
     ids = {node.mem_id for node, _ in found}
     nested = [any(up.mem_id in ids for up in dom.ancestors(node)) for node, _ in found]
     notes: list[str | None] = []
-    for (_, entity), inner in zip(found, nested, strict=True):
+    nodes = [node for node, _ in found]
+    for entity, inner in zip(state.entities, nested, strict=True):
         plain = inner or mode is Annotate.NONE or (entity.suspicious and not state.options.annotate_suspicious)
         note = None if plain or mode is Annotate.LINK else annotation(entity, mode.value)
         if note is not None and mode is Annotate.FOOTNOTE:
             state.footnotes.setdefault(note, entity)
         notes.append(note)
     # innermost first, so that replacing an outer link never leaves a dangling inner one
-    for (node, entity), inner, note in reversed(list(zip(found, nested, notes, strict=True))):
+    for node, entity, inner, note in reversed(list(zip(nodes, state.entities, nested, notes, strict=True))):
         plain = inner or mode is Annotate.NONE or (entity.suspicious and not state.options.annotate_suspicious)
         if not plain and mode is Annotate.LINK and entity.url:
             dom.replace_with_element(node, "a", {"href": entity.url}, dom.text(node))

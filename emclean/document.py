@@ -48,7 +48,7 @@ def sniff(text: str, forced: InputKind = InputKind.AUTO) -> str:
     stripped = text.lstrip("\ufeff \t\r\n")
     if _FENCE.match(stripped):
         return "post"
-    if stripped.startswith("<") and _TAG.match(stripped):
+    if stripped.startswith("<") and (_TAG.match(stripped) or stripped[:9].lower() == "<!doctype"):
         return "page" if _PAGE.search(text[:4096]) or _ARTICLE_HINT.search(text) else "fragment"
     return "markdown"
 

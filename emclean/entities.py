@@ -230,7 +230,8 @@ def annotation(entity: Entity, mode: str) -> str | None:
     if mode == "inline":
         return f"（{entity.code}）"
     if mode == "footnote":
-        return f"[^{entity.code}]"
+        # kramdown footnote names are word characters and hyphens only: 600519.SH → 600519-SH
+        return "[^" + re.sub(r"[^\w-]", "-", entity.code) + "]"
     return None
 
 

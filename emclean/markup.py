@@ -40,6 +40,9 @@ _ORDERED = re.compile(r"\d{1,9}[.)](?:[ \t]|$)")
 _HEADING = re.compile(r"#{1,6}(?:[ \t]|$)")
 _LIQUID_OPEN = re.compile(r"\{[{%]")
 _LIQUID_CLOSE = re.compile(r"[}%]\}")
+_ABSOLUTE = re.compile(r"^(?:https?|ftp)://[^\s<>]+$", re.I)
+# characters an autolink cannot hold as they are
+_AUTOLINK_BAD = re.compile(r"[\s<>\\`{}|]")
 _ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
@@ -103,6 +106,8 @@ class Codec:
         def mark(offset: int) -> str:
             return chr(base + offset)
 
+        lo_hi = f"{chr(base + 0x20)}-{chr(base + _BLOCK - 1)}"  # markers and tokens (not text placeholders)
+
         self.ph = {ch: mark(i) for i, ch in enumerate(PUNCT)}
         self.ideo = mark(0x20)  # U+3000 ideographic space (html2text would collapse it)
         self.seg = mark(0x21)  # whitespace with a line break
@@ -112,6 +117,8 @@ class Codec:
         self.em_open, self.em_close = mark(0x26), mark(0x27)
         self.del_open, self.del_close = mark(0x28), mark(0x29)
         self.tok_open, self.tok_close = mark(0x2A), mark(0x2B)
+        # a link: [text](token) where the text has no brackets or markers
+        self.link = re.compile(f"\\[([^\\[\\]{lo_hi}]*)\\]\\({re.escape(self.tok_open)}([0-9]+){re.escape(self.tok_close)}\\)")
         self.opens = {self.strong_open: "**", self.em_open: "*", self.del_open: "~~"}
         self.closes = {self.strong_close: "**", self.em_close: "*", self.del_close: "~~"}
         self.partner = {
@@ -179,6 +186,8 @@ class Finisher:
         self.c = codec
         self.tokens = tokens
         self.liquid = liquid
+        # placeholders → their characters, for text that is copied into an autolink
+        self._plain: dict[int, int | str] = {ord(p): ch for ch, p in codec.ph.items()}
 
     # -- the document -------------------------------------------------------------
 
@@ -295,6 +304,8 @@ class Finisher:
             s = self.c.spaces.sub(" ", s)
         if any(ch in self.c.markers for ch in s):
             s = self._emphasis(s)
+        if self.c.tok_open in s:
+            s = self.c.link.sub(self._autolink, s)
         s = s.strip(self.c.strip_chars)
         if not s:
             return ""
@@ -302,6 +313,14 @@ class Finisher:
         if self.liquid and ("{{" in s or "{%" in s):
             s = _liquid_raw(s)
         return s
+
+    def _autolink(self, m: re.Match[str]) -> str:
+        """`[http://x](http://x)` → `<http://x>`, as the source most likely wrote it."""
+        kind, url = self.tokens.values[int(m.group(2))]
+        text = self.c.restore(m.group(1))
+        if kind == "url" and text == url and _ABSOLUTE.match(url) and not _AUTOLINK_BAD.search(url):
+            return "<" + m.group(1).translate(self._plain) + ">"
+        return m.group()
 
     def _segment(self, m: re.Match[str]) -> str:
         """A line break in the HTML source: nothing between CJK, else one space."""

@@ -25,7 +25,7 @@ from .options import Annotate, Options
 _FRONT_KEY = re.compile(r"^(title|date)\s*:\s*(.*?)\s*$", re.M)
 _AUTOLINK = re.compile(r"^<(https?://[^>\s]+)>\s*$", re.M)
 _SOURCE_LINE = re.compile(r"^[（(]?\s*(?:文章)?来源[：:]\s*(.*?)\s*[）)]?$")
-_CN_DATE = re.compile(r"(\d{4})\D{1,3}(\d{1,2})\D{1,3}(\d{1,2})\D*?(?:(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+_CN_DATE = re.compile(r"(\d{4})\D{1,3}(\d{1,2})\D{1,3}(\d{1,2})(?:\D{1,3}(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 
 
 @dataclass(frozen=True, slots=True)
