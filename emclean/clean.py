@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import dom
-from .entities import Entity, annotation, find, is_chart, with_context
+from .entities import Entity, annotation, describe, find, is_chart
 from .markup import Codec, Tokens
 from .options import Annotate, Options
 
@@ -45,6 +45,9 @@ class State:
     codec: Codec
     tokens: Tokens
     base_url: str | None = None
+    #: the text the HTML came from and the line it starts on, to number entity links
+    source: str = ""
+    first_line: int = 1
     removed: list[tuple[str, str]] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     #: characters of text repeated by expanding table spans
@@ -92,6 +95,9 @@ def drop_ads(root: dom.Node, state: State) -> None:
     """Eastmoney's known ads: the ad slots, and the injected promotion lines."""
     for node in dom.select(root, _AD_SELECTOR):
         state.drop(node, "ad")
+    text = _WS.sub("", dom.text(root))
+    if not any(ad in text for ad in _AD_TEXT):
+        return
     for node in dom.select(root, "p, a, span, div, strong, font"):
         text = _WS.sub("", dom.text(node).replace("\u3000", ""))
         if text in _AD_TEXT:
@@ -103,7 +109,7 @@ def unwrap_entities(root: dom.Node, state: State) -> None:
     found = find(root)
     if not found:
         return
-    state.entities = with_context(root, found)
+    state.entities = describe(root, found, state.source, state.first_line)
     mode = state.options.annotate
     if mode is not Annotate.NONE and not state.options.annotate_suspicious and state.doubt is not None:
         state.entities = state.doubt(state.entities)
@@ -182,6 +188,17 @@ def square_tables(root: dom.Node, state: State) -> None:
             state.repeated += len(_WS.sub("", dom.text(square))) - before
 
 
+# Inline elements that mean nothing in Markdown: their text stays, the element goes.
+_TRANSPARENT = ", ".join(
+    "span font u small big abbr code kbd tt samp label time mark cite ins sub sup var dfn bdi bdo q nobr".split()
+)
+
+
+def flatten(root: dom.Node, state: State) -> None:
+    """Unwrap elements Markdown cannot express and merge the text around them."""
+    dom.flatten(root, _TRANSPARENT)
+
+
 Rule = Callable[[dom.Node, State], None]
 # The rules that delete what a reader does not see as article text.
 REMOVALS: tuple[Rule, ...] = (drop_invisible, drop_charts, drop_ads)
@@ -191,6 +208,7 @@ RULES: tuple[Rule, ...] = (
     fix_links,
     fix_images,
     square_tables,
+    flatten,
 )
 
 

@@ -25,6 +25,18 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough")
 
 
+@lru_cache(maxsize=1)
+def _block_parser() -> MarkdownIt:
+    """Block structure only: inline content is parsed later, and only where it may hold HTML."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True}).enable("table").disable("inline")
+
+
+# Something that could be an inline HTML tag or comment (not an autolink).
+_MAYBE_TAG = re.compile(r"<(?:[A-Za-z][A-Za-z0-9-]*[\s/>]|/[A-Za-z]|!--|\?)")
+
+
 @dataclass(frozen=True, slots=True)
 class Block:
     """A top-level block of a Markdown document that holds HTML.
@@ -40,7 +52,7 @@ class Block:
 
 def html_blocks(markdown: str) -> list[Block]:
     """The top-level blocks of `markdown` that contain raw HTML, in order."""
-    tokens = _parser().parse(markdown)
+    tokens = _block_parser().parse(markdown)
     blocks: list[Block] = []
     top: tuple[int, int] | None = None
     has_html = False
@@ -53,12 +65,13 @@ def html_blocks(markdown: str) -> list[Block]:
                 blocks.append(Block(token.map[0], token.map[1], True))
                 top = None
                 continue
-        if top is None:
+        if top is None or has_html:
             continue
         if token.type == "html_block":
             has_html = True
-        elif token.children and any(c.type == "html_inline" for c in token.children):
-            has_html = True
+        elif token.type == "inline" and _MAYBE_TAG.search(token.content):
+            inline = _parser().parseInline(token.content)
+            has_html = any(c.type == "html_inline" for t in inline for c in t.children or [])
     if top is not None and has_html:
         blocks.append(Block(top[0], top[1], False))
     return blocks
@@ -82,12 +95,44 @@ class Reading:
     raw_html: int
 
 
+# A block whose text is exactly its source: no character or line start that could be markup.
+_MARKUP_CHARS = re.compile(r"[\\`*_\[\]<>&!~|]")
+_BLOCK_START = re.compile(r"^(?:[ \t]|[#>+=:-]|\d{1,9}[.)]|$)")
+
+
+# Separates blocks read in one parse (noncharacters: never in text worth reading).
+_SEPARATOR = "\ufdd0\ufdd1\ufdd2"
+
+
 def read(markdown: str) -> Reading:
     """The visible text of `markdown` (blocks separated by blank lines) and its raw HTML count.
 
     Image alt text is not visible text; `{% raw %}` tags are removed as Jekyll would.
+    Blocks of one line with nothing that could be markup are their own text; all the
+    others are read by markdown-it, in one parse.
     """
-    markdown = _LIQUID_RAW.sub("", markdown)
+    markdown = _LIQUID_RAW.sub("", markdown).replace("\r\n", "\n").replace("\r", "\n")
+    texts: list[str | None] = []
+    risky: list[str] = []
+    for block in re.split(r"\n[ \t]*\n", markdown):
+        line = block.strip("\n")
+        if not line:
+            continue
+        if "\n" not in line and not _MARKUP_CHARS.search(line) and not _BLOCK_START.match(line):
+            texts.append(line.strip())
+        else:
+            texts.append(None)
+            risky.append(line)
+    raw = 0
+    if risky:
+        reading = _read_parsed(f"\n\n{_SEPARATOR}\n\n".join(risky))
+        raw = reading.raw_html
+        parsed = iter(reading.text.split(_SEPARATOR))
+        texts = [t if t is not None else next(parsed, "").strip() for t in texts]
+    return Reading("\n\n".join(t for t in texts if t), raw)
+
+
+def _read_parsed(markdown: str) -> Reading:
     parts: list[str] = []
     raw = 0
     for token in _parser().parse(markdown):
@@ -98,16 +143,16 @@ def read(markdown: str) -> Reading:
         elif token.type == "inline":
             for child in token.children or []:
                 kind = child.type
-                if kind == "image":
-                    continue
-                if kind == "text" or kind == "code_inline":
+                if kind in ("text", "code_inline"):
                     parts.append(child.content)
                 elif kind in ("softbreak", "hardbreak"):
                     parts.append(" ")
                 elif kind == "html_inline":
                     raw += 1
-        elif token.type in ("paragraph_close", "heading_close", "th_close", "td_close"):
-            parts.append("\n\n" if token.type.endswith(("paragraph_close", "heading_close")) else " ")
+        elif token.type in ("paragraph_close", "heading_close"):
+            parts.append("\n\n")
+        elif token.type in ("th_close", "td_close"):
+            parts.append(" ")
         elif token.type == "tr_close":
             parts.append("\n")
     return Reading("".join(parts).strip(), raw)

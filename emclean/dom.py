@@ -153,6 +153,15 @@ def replace_with_html(node: Node, markup: str) -> Node | None:
     return parent.child if parent is not None else None
 
 
+def flatten(node: Node, selector: str) -> None:
+    """Unwrap every element under `node` matching `selector`, then merge adjacent text nodes."""
+    found = node.css(selector)
+    if found:
+        for element in found:
+            element.unwrap()
+        node.merge_text_nodes()
+
+
 def comments(node: Node) -> list[Node]:
     """The comment nodes under `node`, in document order."""
     return [n for n in node.traverse(include_text=True) if n.tag == _COMMENT_TAG]

@@ -6,8 +6,8 @@ convert, fix and entities all find links through `find`, so they agree on every 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import dom
 
@@ -56,6 +56,17 @@ KINDS = ("stock", "board", "glossary", "fund", "other")
 FIELDS = ("file", "line", "name", "kind", "code", "market", "secid", "url", "context", "suspicious", "reason")
 
 
+class Target(NamedTuple):
+    """What one link points at, decoded from its attributes."""
+
+    name: str
+    kind: str
+    code: str | None
+    market: str | None
+    secid: str | None
+    url: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class Entity:
     """One entity link as the auto-linker wrote it, decoded."""
@@ -102,7 +113,7 @@ def is_chart(node: dom.Node) -> bool:
     return CHART_CLASS in (dom.get(node, "class") or "").split()
 
 
-def find(root: dom.Node) -> list[tuple[dom.Node, Entity]]:
+def find(root: dom.Node) -> list[tuple[dom.Node, Target]]:
     """Every entity link under `root`, in document order, decoded."""
     found = []
     for node in dom.select(root, LINK_SELECTOR):
@@ -112,7 +123,7 @@ def find(root: dom.Node) -> list[tuple[dom.Node, Entity]]:
     return found
 
 
-def decode(node: dom.Node) -> Entity:
+def decode(node: dom.Node) -> Target:
     """Work out what one link points at from its attributes and its wrapper's id."""
     attrs = dom.attrs(node)
     classes = (attrs.get("class") or "").split()
@@ -123,7 +134,7 @@ def decode(node: dom.Node) -> Entity:
     if "zwstock" in classes:
         return _decode_guba(name, data_code, attrs.get("data-type"), href)
     if "infokey" in classes:
-        return Entity(name, "glossary", None, None, None, _https(href) or None)
+        return Target(name, "glossary", None, None, None, _https(href) or None)
 
     wrapper = dom.parent(node)
     wrapper_id = (dom.get(wrapper, "id") or "") if wrapper is not None and dom.tag(node) == "a" else ""
@@ -132,46 +143,46 @@ def decode(node: dom.Node) -> Entity:
         fund = _FUND_PAGE.search(href)
         if fund:
             code = fund.group(1)
-            return Entity(name, "fund", code, None, None, f"https://fund.eastmoney.com/{code}.html")
+            return Target(name, "fund", code, None, None, f"https://fund.eastmoney.com/{code}.html")
         if "data.eastmoney.com" in href or "fund.eastmoney.com" in href or wrapper_id.startswith("Info."):
-            return Entity(name, "glossary", None, None, None, _https(href) or None)
-        return Entity(name, "other", None, None, None, _https(href) or None)
+            return Target(name, "glossary", None, None, None, _https(href) or None)
+        return Target(name, "other", None, None, None, _https(href) or None)
     if market is None and code is not None:
         market = _guess_market(code)
     assert code is not None
     return _security(name, market, code)
 
 
-def _decode_guba(name: str, data_code: str, data_type: str | None, href: str) -> Entity:
+def _decode_guba(name: str, data_code: str, data_type: str | None, href: str) -> Target:
     """guba.eastmoney.com's `span.zwstock`: data-type 1 is a security, 2 a topic."""
     fields = [f.strip() for f in data_code.split(",")]
     if data_type == "2" or len(fields) < 2:
-        return Entity(name, "other", None, None, None, _https(href) or None)
+        return Target(name, "other", None, None, None, _https(href) or None)
     code, market = fields[0], _GUBA_MARKETS.get(fields[1])
     if market is None:
         return _security(name, f"guba{fields[1]}", code)
     return _security(name, market, code)
 
 
-def _security(name: str, market: str | None, code: str) -> Entity:
+def _security(name: str, market: str | None, code: str) -> Target:
     """A stock, board, fund or unknown-market record from Eastmoney's market number."""
     if market is None:
-        return Entity(name, "other", code, None, None, None)
+        return Target(name, "other", code, None, None, None)
     secid = f"{market}.{code}"
     url = f"https://quote.eastmoney.com/unify/r/{secid}"
     if market == "90" or code.upper().startswith("BK"):
-        return Entity(name, "board", code, "BK", secid if market == "90" else None, url)
+        return Target(name, "board", code, "BK", secid if market == "90" else None, url)
     if market == "0":
         label = "BJ" if _is_beijing(code) else "SZ"
-        return Entity(name, "stock", f"{code}.{label}", label, secid, url)
+        return Target(name, "stock", f"{code}.{label}", label, secid, url)
     if market in _MARKETS:
         suffix, label = _MARKETS[market]
-        return Entity(name, "stock", code + suffix, label, secid, url)
+        return Target(name, "stock", code + suffix, label, secid, url)
     if market == "150":
-        return Entity(name, "fund", secid, market, secid, url)
+        return Target(name, "fund", secid, market, secid, url)
     if not market.isdigit():  # a market we cannot even number (guba's unknown fields)
-        return Entity(name, "other", code, market, None, None)
-    return Entity(name, "other", secid, market, secid, url)
+        return Target(name, "other", code, market, None, None)
+    return Target(name, "other", secid, market, secid, url)
 
 
 def _market_code(data_code: str, own_id: str, wrapper_id: str, href: str) -> tuple[str | None, str | None]:
@@ -223,7 +234,7 @@ def _https(url: str) -> str:
     return url
 
 
-def annotation(entity: Entity, mode: str) -> str | None:
+def annotation(entity: Entity | Target, mode: str) -> str | None:
     """What inline/footnote annotation follows the link text (None for none)."""
     if entity.code is None or entity.kind == "glossary":
         return None
@@ -235,8 +246,11 @@ def annotation(entity: Entity, mode: str) -> str | None:
     return None
 
 
-def with_context(root: dom.Node, found: list[tuple[dom.Node, Entity]], width: int = 20) -> list[Entity]:
-    """The entities with the text around each link (in its paragraph) filled in."""
+def describe(
+    root: dom.Node, found: list[tuple[dom.Node, Target]], source: str, first_line: int = 1, width: int = 20
+) -> list[Entity]:
+    """The records of the links found under `root`: context from their paragraph, and their
+    1-based line in `source` (searched in document order from `first_line`)."""
     blocks: dict[int, tuple[dom.Node, list[dom.Node]]] = {}
     for node, _ in found:
         block = _block_of(node, root)
@@ -249,17 +263,23 @@ def with_context(root: dom.Node, found: list[tuple[dom.Node, Entity]], width: in
             spans[node.mem_id] = (text, start, start + len(dom.text(node)), block_id)
     ends: dict[tuple[int, int], str] = {}
     starts: dict[tuple[int, int], str] = {}
-    for node, entity in found:
+    for node, target in found:
         _, start, end, block_id = spans[node.mem_id]
-        ends.setdefault((block_id, end), entity.name)
-        starts.setdefault((block_id, start), entity.name)
+        ends.setdefault((block_id, end), target.name)
+        starts.setdefault((block_id, start), target.name)
     out = []
-    for node, entity in found:
+    lines = _Lines(source, first_line)
+    for node, target in found:
         text, start, end, block_id = spans[node.mem_id]
-        before = _tidy(text[max(0, start - 3 * width) : start])[-width:]
-        after = _tidy(text[end : end + 3 * width])[:width]
-        touching = (ends.get((block_id, start), ""), starts.get((block_id, end), ""))
-        out.append(replace(entity, before=before, after=after, touching=touching))
+        out.append(
+            Entity(
+                *target,
+                line=lines.find(target),
+                before=_tidy(text[max(0, start - 3 * width) : start])[-width:],
+                after=_tidy(text[end : end + 3 * width])[:width],
+                touching=(ends.get((block_id, start), ""), starts.get((block_id, end), "")),
+            )
+        )
     return out
 
 
@@ -277,24 +297,26 @@ def _tidy(text: str) -> str:
     return " ".join(text.replace("\u3000", " ").split())
 
 
-def locate(entities: Iterable[Entity], source: str, first_line: int = 1) -> list[Entity]:
-    """Fill in each entity's 1-based line in `source`, searching in document order."""
-    out = []
-    cursor = 0  # where the previous link was found
-    start = 0  # where to search for the next one
-    line = first_line
-    for entity in entities:
-        for key in _keys(entity):
-            pos = source.find(key, start)
+class _Lines:
+    """Finds the line of each link in the source text, moving forward as links come."""
+
+    def __init__(self, source: str, first_line: int) -> None:
+        self.source = source
+        self.line = first_line
+        self.cursor = 0  # where the previous link was found
+        self.start = 0  # where to search for the next one
+
+    def find(self, target: Target) -> int:
+        for key in _keys(target):
+            pos = self.source.find(key, self.start)
             if pos != -1:
-                line += source.count("\n", cursor, pos)
-                cursor, start = pos, pos + 1
+                self.line += self.source.count("\n", self.cursor, pos)
+                self.cursor, self.start = pos, pos + 1
                 break
-        out.append(replace(entity, line=line))
-    return out
+        return self.line
 
 
-def _keys(entity: Entity) -> list[str]:
+def _keys(entity: Target) -> list[str]:
     keys = []
     if entity.secid:
         keys.append(entity.secid.replace(".", ","))

@@ -127,22 +127,26 @@ class Codec:
             self.del_open: self.del_close,
         }
         self.markers = frozenset(self.opens) | frozenset(self.closes)
+        self.delimiters: dict[int, int | str] = {ord(k): v for k, v in (*self.opens.items(), *self.closes.items())}
+        self.marker = re.compile("[" + re.escape("".join(self.markers)) + "]")
         self.ascii = {v: k for k, v in self.ph.items()}
         self.whitespace = frozenset((" ", "\u00a0", self.ideo, "\t"))
 
-        protect: dict[int, int | str] = {ord(ch): ord(p) for ch, p in self.ph.items()}
-        protect[0x3000] = ord(self.ideo)
-        self._protect = protect
-        restore: dict[int, int | str] = {ord(p): ch for ch, p in self.ph.items()}
-        restore[ord(self.ideo)] = "\u3000"
-        self._restore = restore
+        # (regex + dict beats str.translate tenfold on CJK text, where these are sparse)
+        self._protect = {**self.ph, "\u3000": self.ideo}
+        self._protect_re = re.compile("[" + re.escape(PUNCT) + "\u3000]")
+        self._restore = {p: ch for ch, p in self._protect.items()}
+        self._restore_re = re.compile(f"[{chr(base)}-{self.ideo}]")
 
         lo, hi = chr(base), chr(base + _BLOCK - 1)
         self.any_private = re.compile(f"[{lo}-{hi}]")
         self.token = re.compile(f"{self.tok_open}([0-9]+){self.tok_close}")
         # placeholders whose escaping depends on context (all others never need it)
-        ctx = "\\*_~`[]!<>&|${\"'-.)+#:"
+        ctx = "\\*_~`[]!<&|${\"'#"
         self.context = re.compile("[" + "".join(re.escape(self.ph[c]) for c in ctx) + "]")
+        self.dashes = re.compile(re.escape(self.ph["-"]) + "{2,}")
+        self.dots = re.compile(re.escape(self.ph["."]) + "{3,}")
+        self.guillemets = re.compile(re.escape(self.ph[">"]) + "{2,}")
         ws = re.escape(" \u00a0" + self.ideo)
         self.seg_run = re.compile(f"[ {re.escape(self.seg)}]*{re.escape(self.seg)}[ {re.escape(self.seg)}]*")
         self.spaces = re.compile(" {2,}")
@@ -156,10 +160,12 @@ class Codec:
         # emphasis wrapping exactly one link: put it inside the link text
         self.link_inside = re.compile(f"([{opens}]+)\\[([^\\[\\]]*)\\]\\(({tok})\\)([{closes}]+)")
         self.strip_chars = " \u00a0\t" + self.ideo + self.seg + self.br
+        # a character a reader sees as text: not ASCII punctuation, space, marker or token
+        self.texty = re.compile(f"[^\\s!-/:-@\\[-`{{-~{lo_hi}]")
 
     def protect(self, text: str) -> str:
         """Article text → text the renderer cannot mistake for markup."""
-        text = text.translate(self._protect)
+        text = self._protect_re.sub(self._protect_one, text)
         if "\n" in text or "\r" in text:
             text = _SEGMENT.sub(self.seg, text)
         return text
@@ -176,7 +182,13 @@ class Codec:
 
     def restore(self, text: str) -> str:
         """Placeholders back to the characters they stand for (no escaping)."""
-        return text.translate(self._restore)
+        return self._restore_re.sub(self._restore_one, text)
+
+    def _protect_one(self, m: re.Match[str]) -> str:
+        return self._protect[m.group()]
+
+    def _restore_one(self, m: re.Match[str]) -> str:
+        return self._restore[m.group()]
 
 
 class Finisher:
@@ -220,6 +232,8 @@ class Finisher:
 
     def _line(self, line: str) -> list[str]:
         """One rendered line → one or more final lines (a `<br>` splits a paragraph)."""
+        if not line or line.isspace():
+            return [""]
         m = _PREFIX.match(line)
         assert m is not None  # the pattern can match the empty string
         quote, indent, item, head = m["quote"], m["indent"], m["item"], m["head"]
@@ -302,7 +316,7 @@ class Finisher:
             s = self.c.seg_run.sub(self._segment, s)
         if "  " in s:
             s = self.c.spaces.sub(" ", s)
-        if any(ch in self.c.markers for ch in s):
+        if self.c.marker.search(s):
             s = self._emphasis(s)
         if self.c.tok_open in s:
             s = self.c.link.sub(self._autolink, s)
@@ -343,9 +357,9 @@ class Finisher:
         outside (`以**“七条链”**为`, which CommonMark does not render), moves that
         punctuation outside (`以“**七条链**”为`).
         """
+        s = self._pair(s)
         for _ in range(6):
             before = s
-            s = self._pair(s)
             s = self.c.open_ws.sub(r"\2\1", s)
             s = self.c.ws_close.sub(r"\2\1", s)
             s = self.c.link_inside.sub(r"[\1\2\4](\3)", s)
@@ -355,52 +369,45 @@ class Finisher:
             s = self.c.prev_close.sub(lambda m: self._closer(m, current), s)
             if s == before:
                 break
-        s = self._pair(s)
-        table = {ord(k): v for k, v in (*self.c.opens.items(), *self.c.closes.items())}
-        return s.translate(table)
+            s = self._pair(s)
+        return s.translate(self.c.delimiters)
 
     def _pair(self, s: str) -> str:
         """Keep only markers that pair up, are not nested in their own kind, hold text."""
-        keep = [True] * len(s)
+        c = self.c
+        drop: set[int] = set()
         stack: list[tuple[str, int, bool]] = []  # (open marker, index, nested in same kind)
         pairs: list[tuple[int, int]] = []
-        for i, ch in enumerate(s):
-            if ch in self.c.opens:
+        for m in c.marker.finditer(s):
+            i, ch = m.start(), m.group()
+            if ch in c.opens:
                 nested = any(o == ch for o, _, _ in stack)
                 stack.append((ch, i, nested))
-            elif ch in self.c.closes:
-                k = len(stack) - 1
-                while k >= 0 and self.c.partner[stack[k][0]] != ch:
-                    k -= 1
-                if k < 0:
-                    keep[i] = False
-                    continue
-                for _, j, _ in stack[k + 1 :]:
-                    keep[j] = False
-                _, j, nested = stack[k]
-                del stack[k:]
-                if nested:
-                    keep[i] = keep[j] = False
-                else:
-                    pairs.append((j, i))
-        for _, j, _ in stack:
-            keep[j] = False
+                continue
+            k = len(stack) - 1
+            while k >= 0 and c.partner[stack[k][0]] != ch:
+                k -= 1
+            if k < 0:
+                drop.add(i)
+                continue
+            drop.update(j for _, j, _ in stack[k + 1 :])
+            _, j, nested = stack[k]
+            del stack[k:]
+            if nested:
+                drop.update((i, j))
+            else:
+                pairs.append((j, i))
+        drop.update(j for _, j, _ in stack)
         for j, i in pairs:
-            if not self._has_text(s[j + 1 : i]):
-                keep[i] = keep[j] = False
-        merged = [ch for ch, k in zip(s, keep, strict=True) if k]
-        out = "".join(merged)
+            if not c.texty.search(c.token.sub("", s[j + 1 : i])):
+                drop.update((i, j))
+        if drop:
+            s = "".join(ch for n, ch in enumerate(s) if n not in drop)
         # a close right before an open of the same kind: one run, not two
-        for o, c in self.c.partner.items():
-            out = out.replace(c + o, "")
-        return out
-
-    def _has_text(self, s: str) -> bool:
-        s = self.c.token.sub("", s)
-        return any(
-            not (ch in self.c.markers or ch.isspace() or ch == self.c.ideo or (ch.isascii() and ch in PUNCT))
-            for ch in s
-        )
+        for o, close in c.partner.items():
+            if close + o in s:
+                s = s.replace(close + o, "")
+        return s
 
     def _opener(self, m: re.Match[str], s: str) -> str:
         """An opening run followed by punctuation and preceded by a letter cannot open:
@@ -438,8 +445,7 @@ class Finisher:
         c = self.c
         if not c.any_private.search(s):
             return s
-        if c.context.search(s):
-            s = _Escaper(c, s, kind).run()
+        s = _Escaper(c, s, kind).run()
         s = c.token.sub(self._token, s)
         return c.restore(s)
 
@@ -457,12 +463,19 @@ class _Escaper:
 
     def __init__(self, codec: Codec, s: str, kind: str) -> None:
         self.c = codec
-        self.s = s
         self.kind = kind
+        if kind in ("para", "item"):
+            s = self._escape_line_start(s)
+        # runs that kramdown turns into typography: -- → –, ... → …, >> → »
+        for run in (codec.dashes, codec.dots, codec.guillemets):
+            if run.search(s):
+                s = run.sub(self._escape_run, s)
+        self.s = s
         self.counts = {ch: s.count(ch) + s.count(codec.ph[ch]) for ch in "*_~`"}
-        self.start_index = self._line_start() if kind in ("para", "item") else -1
 
     def run(self) -> str:
+        if not self.c.context.search(self.s):
+            return self.s
         return self.c.context.sub(self._one, self.s)
 
     def at(self, j: int) -> str | None:
@@ -470,41 +483,45 @@ class _Escaper:
             return None
         return self.c.char(self.s[j])
 
-    def _line_start(self) -> int:
-        """Index of the text character that would start a block construct, or -1."""
-        s, at = self.s, self.at
-        c0 = at(0)
-        if c0 is None:
-            return -1
-        if c0 in ">:" and s[0] in self.c.ascii:
-            if c0 == ">" or at(1) in (" ", "\t"):
-                return 0
-        head = "".join(self.c.char(ch) for ch in s[:12])
-        if c0 == "#" and _HEADING.match(head):
-            return 0
-        if c0 in "-+*" and (at(1) is None or at(1) in " \t"):
-            return 0
-        if c0 in "-*_" and _THEMATIC.match("".join(self.c.char(ch) for ch in s)):
-            return 0
-        if c0 in "`~" and head.startswith(c0 * 3):
-            return 0
-        if c0.isdigit():
+    def _escape_run(self, m: re.Match[str]) -> str:
+        return "".join("\\" + self.c.ascii[ch] for ch in m.group())
+
+    def _escape_line_start(self, s: str) -> str:
+        """Escape the text character that would start a block construct (list, heading...)."""
+        head = self.c.restore(s[:12]) if s[:1] in self.c.ascii or s[:1].isdigit() else ""
+        if not head:
+            return s
+        c0 = head[0]
+        at = -1
+        if c0 == ">" or (c0 == ":" and head[1:2] in (" ", "\t")):
+            at = 0
+        elif c0 == "#" and _HEADING.match(head):
+            at = 0
+        elif c0 in "-+*" and (len(head) == 1 or head[1] in " \t"):
+            at = 0
+        elif c0 in "-*_" and _THEMATIC.match(self.c.restore(s)):
+            at = 0
+        elif c0 in "`~" and head.startswith(c0 * 3):
+            at = 0
+        elif c0.isdigit():
             m = _ORDERED.match(head)
             if m:
-                return m.end() - (2 if m.group().endswith((" ", "\t")) else 1)
-        return -1
+                at = m.end() - (2 if m.group().endswith((" ", "\t")) else 1)
+        if at < 0 or s[at] not in self.c.ascii:
+            return s
+        return s[:at] + "\\" + self.c.ascii[s[at]] + s[at + 1 :]
 
     def _one(self, m: re.Match[str]) -> str:
         i = m.start()
         ch = self.c.ascii[m.group()]
-        if i == self.start_index or self._needs(ch, i):
+        if self._needs(ch, i):
             return "&amp;" if ch == "&" else "\\" + ch
         return m.group()
 
     def _needs(self, ch: str, i: int) -> bool:
-        prev, nxt = self.at(i - 1), self.at(i + 1)
         if ch in "\"'|":
             return True  # kramdown makes smart quotes and tables of them
+        prev, nxt = self.at(i - 1), self.at(i + 1)
         if ch == "\\":
             return nxt is not None and nxt in PUNCT
         if ch in "*~":
@@ -523,25 +540,15 @@ class _Escaper:
         if ch == "!":
             return i + 1 < len(self.s) and self.s[i + 1] in ("[", self.c.tok_open)
         if ch == "<":
-            return nxt is not None and (nxt.isascii() and nxt.isalpha() or nxt in "/!?<") or prev == "<"
-        if ch == ">":
-            return nxt == ">" or prev == ">"
+            return nxt is not None and ((nxt.isascii() and nxt.isalpha()) or nxt in "/!?<") or prev == "<"
         if ch == "&":
-            tail = "".join(self.c.char(x) for x in self.s[i : i + 40])
-            return _ENTITY.match(tail) is not None
+            return _ENTITY.match(self.c.restore(self.s[i : i + 40])) is not None
         if ch == "$":
             return prev == "$" or nxt == "$"
         if ch == "{":
             return nxt == ":"
-        if ch == "-":
-            return prev == "-" or nxt == "-"
-        if ch == ".":
-            run = [self.at(j) for j in range(i - 2, i + 3)]
-            return any(run[k] == run[k + 1] == run[k + 2] == "." for k in range(3))
-        if ch == "#":
-            if self.kind == "heading" and _is_space(prev):
-                return all(self.c.char(x) == "#" for x in self.s[i:])
-            return False
+        if ch == "#":  # a closing sequence of a heading: `## 热点 #`
+            return self.kind == "heading" and _is_space(prev) and not self.c.restore(self.s[i:]).strip("#")
         return False
 
 

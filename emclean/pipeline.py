@@ -17,7 +17,7 @@ from .document import (
     split_post,
     strip_newline,
 )
-from .entities import Entity, find, locate, with_context
+from .entities import Entity, describe, find
 from .errors import InputError
 from .markup import Finisher, Tokens, codec_for
 from .options import Annotate, Options
@@ -185,7 +185,7 @@ def _entities_of(html: str, *, page: bool, first_line: int, where: str) -> list[
     article = (dom.first(tree, ARTICLE_SELECTOR) or root) if page else root
     clean.apply(article, clean.State(Options(), codec_for(html), Tokens()), clean.REMOVALS)
     found = find(article)
-    return locate(with_context(article, found), where, first_line) if found else []
+    return describe(article, found, where, first_line) if found else []
 
 
 def _join_blocks(first: str, second: str) -> str:
@@ -209,7 +209,9 @@ def _convert_html(
         meta = _page_meta(tree, options)
         article = dom.first(tree, ARTICLE_SELECTOR) or root
     source_text = dom.text(article)
-    state = clean.State(options, codec, tokens, base_url=options.url)
+    state = clean.State(
+        options, codec, tokens, base_url=options.url, source=html if where is None else where, first_line=first_line
+    )
     if options.annotate is not Annotate.NONE and not options.annotate_suspicious:
         from .suspicion import flag
 
@@ -228,7 +230,7 @@ def _convert_html(
         state.repeated,
         tuple(state.footnotes),
     )
-    return part, locate(state.entities, html if where is None else where, first_line), meta, notes
+    return part, state.entities, meta, notes
 
 
 def _post_meta(post: Post) -> dict[str, str]:
