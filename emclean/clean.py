@@ -17,12 +17,16 @@ from .markup import Codec, Tokens
 from .options import Annotate, Options
 
 # Elements whose content a reader never sees as article text.
-_INVISIBLE = "script, style, iframe, noscript, template, object, embed, canvas, svg, head, title, meta, link"
-_FORM = "input, button, select, textarea"
+_INVISIBLE_TAGS = frozenset(
+    "script style iframe noscript template object embed canvas svg head title meta link".split()
+)
+_FORM_TAGS = frozenset("input button select textarea".split())
+_INVISIBLE_OR_HIDDEN = ", ".join(sorted(_INVISIBLE_TAGS | _FORM_TAGS)) + ", [style], [hidden]"
 # `display:none` / `visibility:hidden` in a style attribute.
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # Eastmoney's ad slots and widgets, by class.
 _AD_SELECTOR = ".em_handle_adv_close, .ad_context3, a.toplink, .acttg, [class*='adv_close']"
+_AD_CLASS = re.compile(r"adv_close|ad_context3|toplink|acttg")
 # Ads Eastmoney injects as text (compared without whitespace).
 ADS = (
     "在东方财富看资讯行情，选东方财富证券一站式开户交易>>",
@@ -48,6 +52,8 @@ class State:
     #: the text the HTML came from and the line it starts on, to number entity links
     source: str = ""
     first_line: int = 1
+    #: fill in each entity's context and line (False when only counting them)
+    details: bool = True
     removed: list[tuple[str, str]] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     #: characters of text repeated by expanding table spans
@@ -65,12 +71,14 @@ class State:
 
 def drop_invisible(root: dom.Node, state: State) -> None:
     """Scripts, styles, frames, form controls and elements hidden by their style."""
-    for node in dom.select(root, _INVISIBLE):
-        state.drop(node, "script")
-    for node in dom.select(root, _FORM):
-        state.drop(node, "form")
-    for node in dom.select(root, "[style], [hidden]"):
-        if dom.get(node, "hidden") is not None or _HIDDEN_STYLE.search(dom.get(node, "style") or ""):
+    nodes = dom.select(root, _INVISIBLE_OR_HIDDEN)
+    for node in reversed(nodes):  # innermost first: a dropped parent takes its children with it
+        name = dom.tag(node)
+        if name in _FORM_TAGS:
+            state.drop(node, "form")
+        elif name in _INVISIBLE_TAGS:
+            state.drop(node, "script")
+        elif dom.get(node, "hidden") is not None or _HIDDEN_STYLE.search(dom.get(node, "style") or ""):
             state.drop(node, "hidden")
 
 
@@ -78,29 +86,32 @@ def drop_charts(root: dom.Node, state: State) -> None:
     """Live K-line quote charts: widgets that show a price, not article images."""
     if state.options.keep_charts:
         return
-    for comment in dom.comments(root):
-        if "EM_StockImg_Start" in dom.comment_text(comment):
-            for sibling in dom.following_siblings(comment):
-                if dom.is_comment(sibling) and "EM_StockImg_End" in dom.comment_text(sibling):
-                    break
-                state.drop(sibling, "chart")
-    for node in dom.select(root, "a." + "EmImageRemark"):
-        state.drop(node, "chart")
-    for node in dom.select(root, "img[src]"):
-        if _IMAGE_CHART.search(dom.get(node, "src") or ""):
+    if "EM_StockImg_Start" in state.source:
+        for comment in dom.comments(root):
+            if "EM_StockImg_Start" in dom.comment_text(comment):
+                for sibling in dom.following_siblings(comment):
+                    if dom.is_comment(sibling) and "EM_StockImg_End" in dom.comment_text(sibling):
+                        break
+                    state.drop(sibling, "chart")
+    if "EmImageRemark" in state.source:
+        for node in reversed(dom.select(root, "a.EmImageRemark")):
             state.drop(node, "chart")
+    if _IMAGE_CHART.search(state.source):
+        for node in dom.select(root, "img[src]"):
+            if _IMAGE_CHART.search(dom.get(node, "src") or ""):
+                state.drop(node, "chart")
 
 
 def drop_ads(root: dom.Node, state: State) -> None:
     """Eastmoney's known ads: the ad slots, and the injected promotion lines."""
-    for node in dom.select(root, _AD_SELECTOR):
-        state.drop(node, "ad")
+    if _AD_CLASS.search(state.source):
+        for node in reversed(dom.select(root, _AD_SELECTOR)):
+            state.drop(node, "ad")
     text = _WS.sub("", dom.text(root))
     if not any(ad in text for ad in _AD_TEXT):
         return
-    for node in dom.select(root, "p, a, span, div, strong, font"):
-        text = _WS.sub("", dom.text(node).replace("\u3000", ""))
-        if text in _AD_TEXT:
+    for node in reversed(dom.select(root, "p, a, span, div, strong, font")):
+        if _WS.sub("", dom.text(node)) in _AD_TEXT:
             state.drop(node, "ad")
 
 
@@ -109,7 +120,10 @@ def unwrap_entities(root: dom.Node, state: State) -> None:
     found = find(root)
     if not found:
         return
-    state.entities = describe(root, found, state.source, state.first_line)
+    if state.details or (state.options.annotate is not Annotate.NONE and not state.options.annotate_suspicious):
+        state.entities = describe(root, found, state.source, state.first_line)
+    else:  # nobody will read the context or line: skip the work
+        state.entities = [Entity(*target) for _, target in found]
     mode = state.options.annotate
     if mode is not Annotate.NONE and not state.options.annotate_suspicious and state.doubt is not None:
         state.entities = state.doubt(state.entities)

@@ -28,16 +28,21 @@ app = typer.Typer(
 )
 
 
-@app.callback()
-def _root(
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
-) -> None:
-    """Eastmoney (东方财富) article HTML → clean Markdown."""
-    if version:
+def _version(value: bool) -> None:
+    if value:
         from . import __version__
 
         write_out(f"emclean {__version__}\n")
         raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Eastmoney (东方财富) article HTML → clean Markdown."""
 
 
 class TableFormat(StrEnum):

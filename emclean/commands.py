@@ -113,7 +113,8 @@ def fix(
     write: Writer,
 ) -> int:
     """`emclean fix`: clean every post under `paths` in place; return the exit code."""
-    from .fix import Job, Outcome, Report, Status, WriteBack, process
+    from .files import fsync_folder
+    from .fix import SKIPPED, Outcome, Report, Settings, Status, WriteBack, might_need_work, process
     from .parallel import run
     from .tree import discover
 
@@ -125,11 +126,24 @@ def fix(
         return 2
     report = Report(check=check or diff)
     tty = terminal(sys.stderr) and not quiet
-    jobs_list = [Job(str(p), options, write_back, backup, encoding) for p in found]
-    bar_context = _progress(len(jobs_list)) if tty and len(jobs_list) >= 200 else None
+    # A quick look at the raw bytes skips files without Eastmoney markup unparsed, so that
+    # a re-run over a clean tree costs little more than reading it.
+    candidates = [p for p in found if might_need_work(p)]
+    for _ in range(len(found) - len(candidates)):
+        report.add(SKIPPED)
+    if jobs > 1 and len(candidates) > 8:
+        # import the converter once, before the workers fork, instead of once in each
+        from . import pipeline, verify  # noqa: F401
+
+    settings = Settings(options, write_back, backup, encoding)
+    jobs_list = [(str(p), settings) for p in candidates]
+    folders: set[str] = set()
+    bar_context = _progress(len(found)) if tty and len(jobs_list) >= 200 else None
 
     def done(outcome: Outcome) -> None:
         report.add(outcome)
+        if outcome.folder:
+            folders.add(outcome.folder)
         if outcome.status is Status.FAILED:
             say(f"emclean: {outcome.path}: {outcome.message}")
         elif outcome.status is Status.CHANGED:
@@ -137,7 +151,7 @@ def fix(
                 say(("fixed " if write_back.writes else "would fix ") + outcome.path)
             if outcome.diff:
                 print_diff(outcome.diff, write)
-        if bar is not None and (report.scanned % 25 == 0 or report.scanned == len(jobs_list)):
+        if bar is not None and (report.scanned % 25 == 0 or report.scanned == len(found)):
             from . import console
 
             console.advance(bar, report.scanned, report.elapsed)
@@ -149,6 +163,8 @@ def fix(
         bar = None
         finished = run(process, jobs_list, jobs, done)
     report.interrupted = not finished
+    for folder in sorted(folders):  # the renames are durable once their folders are synced
+        fsync_folder(Path(folder))
     if not quiet or report.failed:
         _summary(report, write_back.writes, tty)
     return report.return_code

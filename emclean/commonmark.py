@@ -96,8 +96,8 @@ class Reading:
 
 
 # A block whose text is exactly its source: no character or line start that could be markup.
-_MARKUP_CHARS = re.compile(r"[\\`*_\[\]<>&!~|]")
-_BLOCK_START = re.compile(r"^(?:[ \t]|[#>+=:-]|\d{1,9}[.)]|$)")
+_MARKUP_CHARS = re.compile(r"[\\`*_\[\]~|]|<[A-Za-z/!?]|&[#A-Za-z]")
+_BLOCK_START = re.compile(r"^(?:[ \t]|[#>+=:<-]|\d{1,9}[.)]|$)")
 
 
 # Separates blocks read in one parse (noncharacters: never in text worth reading).

@@ -67,7 +67,7 @@ def split_post(text: str) -> Post:
 
 def is_eastmoney(text: str) -> bool:
     """True if `text` carries Eastmoney markup (a cheap test, no parsing)."""
-    return SIGNATURE.search(text) is not None and _TAG.search(text) is not None
+    return _TAG.search(text) is not None and SIGNATURE.search(text) is not None
 
 
 _TAG_BYTES = re.compile(_TAG.pattern.encode())
@@ -76,7 +76,7 @@ _SIGNATURE_BYTES = re.compile(SIGNATURE.pattern.encode())
 
 def might_be_eastmoney(data: bytes) -> bool:
     """The same cheap test on raw bytes, before decoding: a clean tree is skipped unread."""
-    return _SIGNATURE_BYTES.search(data) is not None and _TAG_BYTES.search(data) is not None
+    return _TAG_BYTES.search(data) is not None and _SIGNATURE_BYTES.search(data) is not None
 
 
 def lines_of(text: str) -> list[str]:

@@ -7,10 +7,13 @@ parser can be swapped without touching the rules.
 from __future__ import annotations
 
 import html as _html
+import re
 from collections.abc import Iterable, Iterator
 from typing import TypeAlias
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from .errors import InputError
 
 Node: TypeAlias = LexborNode
 Tree: TypeAlias = LexborHTMLParser
@@ -27,8 +30,39 @@ _MAX_SPAN = 1000
 
 
 def parse(html: str) -> Tree:
-    """Parse an HTML document or fragment."""
+    """Parse an HTML document or fragment.
+
+    Raises InputError for HTML nested deeper than MAX_DEPTH (lexbor's tree builder is
+    quadratic in depth, and no article nests like that; browsers flatten it too).
+    """
+    if html.count("<") > MAX_DEPTH:
+        depth = nesting_depth(html)
+        if depth > MAX_DEPTH:
+            raise InputError(f"HTML nested {depth:,} levels deep (more than {MAX_DEPTH:,}): not an article")
     return LexborHTMLParser(html)
+
+
+MAX_DEPTH = 10_000
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^>]*?(/?)>")
+# Elements that never hold others, or that close themselves when the next one opens.
+_FLAT = frozenset(
+    "area base br col embed hr img input link meta param source track wbr p li td th tr option dt dd".split()
+)
+
+
+def nesting_depth(html: str) -> int:
+    """An upper estimate of how deep the elements of `html` nest (from the tags alone)."""
+    depth = deepest = 0
+    for m in _TAG.finditer(html):
+        closing, name, selfclosing = m.groups()
+        if selfclosing or name.lower() in _FLAT:
+            continue
+        if closing:
+            depth = max(0, depth - 1)
+        else:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
 
 
 def root(tree: Tree) -> Node:
@@ -157,7 +191,7 @@ def flatten(node: Node, selector: str) -> None:
     """Unwrap every element under `node` matching `selector`, then merge adjacent text nodes."""
     found = node.css(selector)
     if found:
-        for element in found:
+        for element in reversed(found):  # innermost first: outermost first is quadratic in lexbor
             element.unwrap()
         node.merge_text_nodes()
 

@@ -71,11 +71,15 @@ def read(path: Path, encoding: str | None = None) -> Text:
     return decode(data, encoding)
 
 
-def write_atomic(path: Path, content: str, encoding: str, *, backup: str | None = None) -> None:
+def write_atomic(
+    path: Path, content: str, encoding: str, *, backup: str | None = None, sync_folder: bool = True
+) -> Path:
     """Replace `path` with `content`: temp file in the same folder, fsync, rename.
 
     Keeps the file's permission bits; writes through a symlink to its target. A kill at
     any moment leaves the old file or the new one, never a mix; a failure leaves no temp.
+    With `sync_folder=False` the caller syncs the folder (once for many files). Returns
+    the file actually written (the symlink's target for a symlink).
     """
     target = path.resolve() if path.is_symlink() else path
     data = content.encode(encoding)
@@ -99,7 +103,9 @@ def write_atomic(path: Path, content: str, encoding: str, *, backup: str | None 
         if isinstance(e, OSError):
             raise InputError(f"cannot write: {e.strerror or e}") from None
         raise
-    _fsync_dir(target.parent)
+    if sync_folder:
+        fsync_folder(target.parent)
+    return target
 
 
 def _copy(source: Path, backup: Path, mode: int) -> None:
@@ -122,7 +128,8 @@ def write_atomic_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
         raise
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
+    """Make the renames in `folder` durable."""
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)
         try:

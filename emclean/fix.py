@@ -67,6 +67,7 @@ class Outcome:
     message: str = ""
     entities: int = 0
     diff: str = ""
+    folder: str = ""  # where a file was rewritten (the folder to sync at the end)
 
 
 @dataclass
@@ -111,19 +112,30 @@ class Report:
 
 
 @dataclass(frozen=True, slots=True)
-class Job:
-    """Everything a worker needs to process one file."""
+class Settings:
+    """What every file of one run is processed with (sent to each worker once)."""
 
-    path: str
     options: Options
     write_back: WriteBack
     backup: str | None
     encoding: str | None
 
 
-def process(job: Job) -> Outcome:
+SKIPPED = Outcome("", Status.SKIPPED)
+
+
+def might_need_work(path: Path) -> bool:
+    """False only for a readable file without Eastmoney markup (it cannot change)."""
+    try:
+        return might_be_eastmoney(path.read_bytes())
+    except OSError:
+        return True  # let `process` report why it cannot be read
+
+
+def process(job: tuple[str, Settings]) -> Outcome:
     """Convert, verify and (maybe) write back one file. Never raises for bad input."""
-    path = Path(job.path)
+    name, settings = job
+    path = Path(name)
     try:
         if path.is_symlink() and not path.exists():
             raise InputError("broken symlink")
@@ -136,33 +148,36 @@ def process(job: Job) -> Outcome:
         except PermissionError:
             raise InputError("permission denied (read)") from None
         if not might_be_eastmoney(data):
-            return Outcome(job.path, Status.SKIPPED)
-        text = files.decode(data, job.encoding)
+            return Outcome(name, Status.SKIPPED)
+        text = files.decode(data, settings.encoding)
         from . import verify
         from .pipeline import convert
 
-        result = convert(text.content, job.options)
+        result = convert(text.content, settings.options, details=False)
         if not result.changed:
-            return Outcome(job.path, Status.UNCHANGED, entities=len(result.entities))
+            return Outcome(name, Status.UNCHANGED, entities=len(result.entities))
         problems = verify.check(result)
         if problems:
             raise InputError(f"left untouched: {problems[0]}")
         diff = ""
-        if job.write_back.diffs:
+        if settings.write_back.diffs:
             from .diffs import unified
 
-            diff = unified(text.content, result.markdown, job.path)
-        if job.write_back.writes:
+            diff = unified(text.content, result.markdown, name)
+        if settings.write_back.writes:
             try:
-                files.write_atomic(path, result.markdown, text.encoding, backup=job.backup)
+                written = files.write_atomic(
+                    path, result.markdown, text.encoding, backup=settings.backup, sync_folder=False
+                )
             except PermissionError:
                 raise InputError("permission denied (write)") from None
-        return Outcome(job.path, Status.CHANGED, entities=len(result.entities), diff=diff)
+            return Outcome(name, Status.CHANGED, entities=len(result.entities), folder=str(written.parent))
+        return Outcome(name, Status.CHANGED, entities=len(result.entities), diff=diff)
     except EmcleanError as e:
-        return Outcome(job.path, Status.FAILED, str(e))
+        return Outcome(name, Status.FAILED, str(e))
     except RecursionError:
-        return Outcome(job.path, Status.FAILED, "nested too deeply to convert")
+        return Outcome(name, Status.FAILED, "nested too deeply to convert")
     except MemoryError:
-        return Outcome(job.path, Status.FAILED, "too large to convert in memory")
+        return Outcome(name, Status.FAILED, "too large to convert in memory")
     except Exception as e:  # a bug: report it for this file, keep going with the others
-        return Outcome(job.path, Status.FAILED, f"internal error: {type(e).__name__}: {e}")
+        return Outcome(name, Status.FAILED, f"internal error: {type(e).__name__}: {e}")

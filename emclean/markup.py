@@ -445,8 +445,16 @@ class Finisher:
         c = self.c
         if not c.any_private.search(s):
             return s
-        s = _Escaper(c, s, kind).run()
-        s = c.token.sub(self._token, s)
+        if (
+            c.context.search(s)
+            or (kind in ("para", "item") and (s[0] in c.ascii or s[0].isdigit()))
+            or c.dashes.search(s)
+            or c.dots.search(s)
+            or c.guillemets.search(s)
+        ):
+            s = _Escaper(c, s, kind).run()
+        if c.tok_open in s:
+            s = c.token.sub(self._token, s)
         return c.restore(s)
 
     def _token(self, m: re.Match[str]) -> str:

@@ -42,7 +42,7 @@ def run(
             for job in jobs:
                 on_result(func(job))
             return True
-        chunk = max(1, min(64, len(jobs) // (workers * 8)))
+        chunk = max(1, min(256, len(jobs) // (workers * 8)))
         executor = ProcessPoolExecutor(max_workers=workers, initializer=_quiet_worker)
         try:
             for result in executor.map(func, jobs, chunksize=chunk):

@@ -63,10 +63,11 @@ class Result:
         return tuple(r for part in self.parts for r in part.removed)
 
 
-def convert(text: str, options: Options | None = None) -> Result:
+def convert(text: str, options: Options | None = None, *, details: bool = True) -> Result:
     """Convert one document (a Jekyll post, an article page, or an HTML fragment).
 
     Posts keep every byte outside their HTML blocks. Pages give their article body.
+    With `details=False` the entity records carry no context or line (faster, for counting).
     Raises InputError for input that cannot be a document (binary, broken front matter).
     """
     options = options or Options()
@@ -74,15 +75,17 @@ def convert(text: str, options: Options | None = None) -> Result:
         raise InputError("binary data (NUL bytes), not a text document")
     kind = sniff(text, options.input_kind)
     if kind in ("post", "markdown"):
-        return _convert_markdown(text, options, kind)
-    return _convert_page(text, options, kind)
+        return _convert_markdown(text, options, kind, details)
+    return _convert_page(text, options, kind, details)
 
 
-def _convert_page(text: str, options: Options, kind: str) -> Result:
+def _convert_page(text: str, options: Options, kind: str, details: bool) -> Result:
     if not text.strip():
         return Result("", kind, source=text)
     liquid = bool(options.liquid)
-    part, entities, meta, notes = _convert_html(text, options, liquid=liquid, page=kind == "page", first_line=1)
+    part, entities, meta, notes = _convert_html(
+        text, options, liquid=liquid, page=kind == "page", first_line=1, details=details
+    )
     markdown = part.markdown
     if notes:
         markdown = _join_blocks(markdown, "\n".join(notes))
@@ -119,7 +122,7 @@ def _pieces(post: Post, text: str, lines: list[str]) -> list[_Piece]:
     return pieces
 
 
-def _convert_markdown(text: str, options: Options, kind: str) -> Result:
+def _convert_markdown(text: str, options: Options, kind: str, details: bool) -> Result:
     post = split_post(text) if kind == "post" else Post("", text)
     meta = _post_meta(post)
     lines = lines_of(post.body)
@@ -136,7 +139,13 @@ def _convert_markdown(text: str, options: Options, kind: str) -> Result:
     for n, piece in enumerate(pieces):
         out.extend(lines[pos : piece.start])
         part, found, _, piece_notes = _convert_html(
-            piece.html, options, liquid=liquid, page=False, first_line=piece.first_line, where=piece.source
+            piece.html,
+            options,
+            liquid=liquid,
+            page=False,
+            first_line=piece.first_line,
+            where=piece.source,
+            details=details,
         )
         parts.append(part)
         entities.extend(found)
@@ -193,7 +202,14 @@ def _join_blocks(first: str, second: str) -> str:
 
 
 def _convert_html(
-    html: str, options: Options, *, liquid: bool, page: bool, first_line: int, where: str | None = None
+    html: str,
+    options: Options,
+    *,
+    liquid: bool,
+    page: bool,
+    first_line: int,
+    where: str | None = None,
+    details: bool = True,
 ) -> tuple[Part, list[Entity], dict[str, str], list[str]]:
     """Convert one piece of HTML: rules, renderer, finisher.
 
@@ -210,7 +226,13 @@ def _convert_html(
         article = dom.first(tree, ARTICLE_SELECTOR) or root
     source_text = dom.text(article)
     state = clean.State(
-        options, codec, tokens, base_url=options.url, source=html if where is None else where, first_line=first_line
+        options,
+        codec,
+        tokens,
+        base_url=options.url,
+        source=html if where is None else where,
+        first_line=first_line,
+        details=details,
     )
     if options.annotate is not Annotate.NONE and not options.annotate_suspicious:
         from .suspicion import flag

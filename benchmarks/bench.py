@@ -1,0 +1,258 @@
+"""emclean's speed and memory, side by side with html2text and markdownify, as ratios.
+
+    python benchmarks/bench.py [--quick] [--only convert,cold,big,fix,entities] [--markdown OUT]
+
+Inputs come from ../shared/corpus (skipped with a message when absent). Everything is
+measured in one run on the same machine, so the ratios mean something even when the
+absolute times do not travel. Nothing here is a test: it prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus"
+sys.path.insert(0, str(ROOT))
+
+import html2text  # noqa: E402
+from markdownify import markdownify  # noqa: E402
+
+import emclean  # noqa: E402
+
+BIN = Path(sys.executable).parent
+ROWS: list[tuple[str, str, str, str]] = []  # (measure, emclean, baseline, ratio or bar)
+
+
+def row(measure: str, ours: str, base: str, ratio: str) -> None:
+    ROWS.append((measure, ours, base, ratio))
+    print(f"  {measure}: emclean {ours} | baseline {base} | {ratio}", flush=True)
+
+
+def corpus_docs() -> list[tuple[str, str]]:
+    """(whole file, body) of every corpus document."""
+    docs = []
+    for path in sorted(CORPUS.rglob("*")):
+        if path.suffix not in (".md", ".html") or path.name == "README.md":
+            continue
+        text = path.read_text(encoding="utf-8")
+        body = text.split("---\n", 2)[2] if text.startswith("---\n") else text
+        docs.append((text, body))
+    return docs
+
+
+def html2text_convert(body: str) -> str:
+    h = html2text.HTML2Text()
+    h.body_width = 0
+    h.unicode_snob = True
+    return h.handle(body)
+
+
+def best_of(fn: Callable[[], object], repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def bench_convert(quick: bool) -> None:
+    print("in-process conversion (same inputs)")
+    docs = corpus_docs()
+    for label, items in (("corpus bodies", docs), ("corpus ×", docs * (1000 if quick else 10000 // len(docs) + 1))):
+        items = items if label == "corpus bodies" else items[: (1000 if quick else 10000)]
+        name = label if label == "corpus bodies" else f"corpus replicated to {len(items):,} docs"
+        repeat = 5 if label == "corpus bodies" else 1
+        base = best_of(lambda items=items: [html2text_convert(b) for _, b in items], repeat)
+        ours = best_of(lambda items=items: [emclean.convert(t) for t, _ in items], repeat)
+        mdfy = best_of(lambda items=items: [markdownify(b, heading_style="ATX") for _, b in items], repeat)
+        row(f"convert, {name}", f"{ours:.3f}s", f"html2text {base:.3f}s", f"**{ours / base:.2f}×** html2text")
+        row(f"markdownify, {name}", "", f"markdownify {mdfy:.3f}s", f"{mdfy / base:.2f}× html2text")
+
+
+def bench_cold(quick: bool) -> None:
+    print("cold start: one command, one file")
+    files = [CORPUS / "posts" / "2022-05-30-202205302396671645.md", CORPUS / "pages" / "idx67475179252__test_news.py.html"]
+    runs = 10 if quick else 30
+    for path in files:
+        if not path.exists():
+            continue
+        ours = _median_run([str(BIN / "emclean"), "convert", str(path)], runs)
+        base = _median_run([str(BIN / "html2text"), str(path)], runs)
+        row(f"cold start `emclean convert {path.name}`", f"{ours * 1000:.0f} ms", f"`html2text` {base * 1000:.0f} ms",
+            f"**{ours / base:.2f}×**")
+
+
+def _median_run(cmd: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs + 2):
+        start = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times[2:])
+
+
+def bench_big(quick: bool) -> None:
+    print("one big page: time and peak memory against size")
+    docs = [b for _, b in corpus_docs() if "<p" in b]
+    paragraph_html = "".join(docs)
+    sizes = (2, 20) if quick else (5, 50)
+    with tempfile.TemporaryDirectory() as tmp:
+        results = {}
+        for mb in sizes:
+            page = Path(tmp, f"big{mb}.html")
+            with page.open("w", encoding="utf-8") as out:
+                out.write('<div class="txtinfos" id="ContentBody">')
+                written = 0
+                while written < mb * 1_000_000:
+                    out.write(paragraph_html)
+                    written += len(paragraph_html.encode())
+                out.write("</div>")
+            seconds, peak = _measure([str(BIN / "emclean"), "convert", str(page)])
+            results[mb] = (seconds, peak)
+            row(f"convert a {mb} MB page", f"{seconds:.1f}s, peak memory {peak:.0f} MB", "", "")
+        (s1, _), (s2, _) = results[sizes[0]], results[sizes[1]]
+        row(f"time ratio {sizes[1]} MB / {sizes[0]} MB", f"{s2 / s1:.1f}×", f"size ratio {sizes[1] / sizes[0]:.0f}×",
+            "linear" if s2 / s1 < sizes[1] / sizes[0] * 1.3 else "**not linear**")
+
+
+def _measure(cmd: list[str], cwd: str | None = None) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of a command and all its processes together."""
+    peak = 0.0
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            done.wait(0.02)
+
+    watcher = threading.Thread(target=sample, daemon=True)
+    watcher.start()
+    proc.wait()
+    seconds = time.perf_counter() - start
+    done.set()
+    watcher.join()
+    return seconds, peak
+
+
+def _tree_rss(pid: int) -> float:
+    """Memory of a process and its descendants in MB: the sum of their PSS (from /proc)."""
+    total = 0
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        todo.extend(children.get(p, []))
+        total += _pss(p)
+    return total / 1e6
+
+
+def _pss(pid: int) -> int:
+    """Proportional set size in bytes: pages shared after fork counted once across processes."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return 0
+
+
+def make_tree(folder: Path, count: int) -> list[str]:
+    """`count` posts under folder/_posts, replicated from the corpus posts; their bodies."""
+    posts = sorted((CORPUS / "posts").glob("*.md"))
+    target = folder / "_posts"
+    target.mkdir(parents=True)
+    bodies = []
+    for n in range(count):
+        source = posts[n % len(posts)]
+        data = source.read_bytes()
+        (target / f"{n:05d}-{source.name.lstrip('-')}").write_bytes(data)
+        text = data.decode("utf-8")
+        bodies.append(text.split("---\n", 2)[2] if text.startswith("---\n") else text)
+    return bodies
+
+
+def bench_fix(quick: bool) -> None:
+    print("emclean fix on a Jekyll tree replicated from ../shared/corpus/posts")
+    counts = (500, 5000) if quick else (2000, 20000)
+    peaks = {}
+    for count in counts:
+        with tempfile.TemporaryDirectory() as tmp:
+            bodies = make_tree(Path(tmp), count)
+            base = best_of(lambda bodies=bodies: [html2text_convert(b) for b in bodies], 1)
+            first, peak = _measure([str(BIN / "emclean"), "fix", "-q", "_posts"], cwd=tmp)
+            again, peak2 = _measure([str(BIN / "emclean"), "fix", "-q", "_posts"], cwd=tmp)
+            check, _ = _measure([str(BIN / "emclean"), "fix", "--check", "-q", "_posts"], cwd=tmp)
+            peaks[count] = max(peak, peak2)
+            if count == counts[-1]:
+                row(f"first `emclean fix`, {count:,} posts", f"{first:.1f}s", f"html2text in-process {base:.1f}s",
+                    f"**{first / base:.2f}×**")
+                row(f"`emclean fix` again on the fixed tree, {count:,} posts", f"{again:.2f}s",
+                    f"first run {first:.1f}s", f"**{first / again:.0f}× faster**")
+                shutil.rmtree(Path(tmp, "_posts"))
+                make_tree(Path(tmp), count)
+                check, _ = _measure([str(BIN / "emclean"), "fix", "--check", "-q", "_posts"], cwd=tmp)
+                listing, _ = _measure(
+                    ["sh", "-c", f"{BIN / 'emclean'} entities --format json _posts > /dev/null"], cwd=tmp
+                )
+                row(f"`emclean entities --format json`, {count:,} posts", f"{listing:.1f}s",
+                    f"`emclean fix --check` {check:.1f}s", f"**{listing / check:.2f}×**")
+    small, big = peaks[counts[0]], peaks[counts[1]]
+    row(f"peak memory of `emclean fix` (PSS of all its processes), {counts[0]:,} → {counts[1]:,} posts",
+        f"{small:.0f} MB → {big:.0f} MB", "", f"**+{(big / small - 1) * 100:.0f}%**")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller inputs, fewer repeats")
+    parser.add_argument("--only", default="convert,cold,big,fix", help="comma-separated sections")
+    parser.add_argument("--markdown", help="write the result table to this file")
+    args = parser.parse_args()
+    if not CORPUS.is_dir():
+        print(f"skipped: the corpus is not at {CORPUS}")
+        return
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, emclean {emclean.__version__}, "
+          f"html2text {'.'.join(map(str, html2text.__version__))}")
+    sections = {"convert": bench_convert, "cold": bench_cold, "big": bench_big, "fix": bench_fix}
+    for name in args.only.split(","):
+        sections[name.strip()](args.quick)
+    table = ["| measure | emclean | baseline | ratio |", "|---|---|---|---|"]
+    table += [f"| {m} | {o} | {b} | {r} |" for m, o, b, r in ROWS]
+    print("\n".join(table))
+    if args.markdown:
+        Path(args.markdown).write_text("\n".join(table) + "\n", encoding="utf-8")
+    _ = (json, resource)
+
+
+if __name__ == "__main__":
+    main()

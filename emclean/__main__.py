@@ -1,0 +1,5 @@
+"""`python -m emclean`."""
+
+from .cli import main
+
+main()
