@@ -128,7 +128,11 @@ def unwrap_entities(root: dom.Node, state: State) -> None:
     if mode is not Annotate.NONE and not state.options.annotate_suspicious and state.doubt is not None:
         state.entities = state.doubt(state.entities)
     ids = {node.mem_id for node, _ in found}
-    nested = [any(up.mem_id in ids for up in dom.ancestors(node)) for node, _ in found]
+    # a link inside another entity link, or (for link annotations) inside a real link, stays text
+    nested = [
+        any(up.mem_id in ids or (mode is Annotate.LINK and dom.tag(up) == "a") for up in dom.ancestors(node))
+        for node, _ in found
+    ]
     notes: list[str | None] = []
     nodes = [node for node, _ in found]
     for entity, inner in zip(state.entities, nested, strict=True):

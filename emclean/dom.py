@@ -149,8 +149,14 @@ def remove(node: Node) -> None:
 
 
 def unwrap(node: Node) -> None:
-    """Replace `node` by its children."""
-    node.unwrap()
+    """Replace `node` by its children (an empty element is simply removed).
+
+    (selectolax's `unwrap` leaves an element without children in place.)
+    """
+    if node.child is None:
+        node.decompose()
+    else:
+        node.unwrap()
 
 
 def replace_with_text(node: Node, value: str) -> None:
@@ -192,7 +198,7 @@ def flatten(node: Node, selector: str) -> None:
     found = node.css(selector)
     if found:
         for element in reversed(found):  # innermost first: outermost first is quadratic in lexbor
-            element.unwrap()
+            unwrap(element)
         node.merge_text_nodes()
 
 

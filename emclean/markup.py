@@ -154,6 +154,8 @@ class Codec:
         closes = re.escape("".join(self.closes))
         self.open_ws = re.compile(f"([{opens}]+)([{ws}]+)")
         self.ws_close = re.compile(f"([{ws}]+)([{closes}]+)")
+        self.open_run = re.compile(f"[{opens}]+")
+        self.close_run = re.compile(f"[{closes}]+")
         self.open_next = re.compile(f"([{opens}]+)(.)")
         self.prev_close = re.compile(f"(.)([{closes}]+)")
         tok = f"{re.escape(self.tok_open)}[0-9]+{re.escape(self.tok_close)}"
@@ -171,9 +173,11 @@ class Codec:
         return text
 
     def char(self, ch: str) -> str:
-        """The character a placeholder or token boundary shows, for context checks."""
+        """The character a placeholder, marker or token boundary shows, for context checks."""
         if ch in self.ascii:
             return self.ascii[ch]
+        if ch in self.markers:
+            return (self.opens.get(ch) or self.closes[ch])[0]
         if ch == self.tok_open:
             return "["
         if ch == self.tok_close:
@@ -266,12 +270,22 @@ class Finisher:
         return [prefix + text]
 
     def _split_breaks(self, content: str) -> list[str]:
-        """Split at `<br>` markers, closing and reopening emphasis across each split."""
+        """Split at `<br>` markers, closing and reopening emphasis across each split.
+
+        A break inside a link's text becomes a space: a link cannot span paragraphs.
+        """
         parts: list[str] = []
         open_stack: list[str] = []
         current: list[str] = []
+        brackets = 0  # depth of link/image text (raw brackets are always markup)
         for ch in content:
-            if ch == self.c.br:
+            if ch == "[":
+                brackets += 1
+            elif ch == "]":
+                brackets = max(0, brackets - 1)
+            if ch == self.c.br and brackets:
+                current.append(" ")
+            elif ch == self.c.br:
                 closing = "".join(self.c.partner[o] for o in reversed(open_stack))
                 parts.append("".join(current) + closing)
                 current = list(open_stack)
@@ -317,16 +331,36 @@ class Finisher:
         if "  " in s:
             s = self.c.spaces.sub(" ", s)
         if self.c.marker.search(s):
-            s = self._emphasis(s)
-        if self.c.tok_open in s:
-            s = self.c.link.sub(self._autolink, s)
-        s = s.strip(self.c.strip_chars)
-        if not s:
-            return ""
-        s = self._escape(s, kind)
+            if self.c.em_open in s and self.c.strong_open in s:
+                s = self._mixed_emphasis(s, kind)
+            else:
+                s = self._finish_inline(self._emphasis(s), kind)
+        else:
+            s = self._finish_inline(s, kind)
         if self.liquid and ("{{" in s or "{%" in s):
             s = _liquid_raw(s)
         return s
+
+    def _finish_inline(self, s: str, kind: str) -> str:
+        if self.c.tok_open in s:
+            s = self.c.link.sub(self._autolink, s)
+        s = s.strip(self.c.strip_chars)
+        return self._escape(s, kind) if s else ""
+
+    def _mixed_emphasis(self, s: str, kind: str) -> str:
+        """Italic and bold in one line: `*` and `**` runs can pair up in ways CommonMark's
+        "rule of 3" reads differently. Check the line with markdown-it; if its text is not
+        the plain text, drop the italics, then all emphasis."""
+        from . import commonmark
+
+        no_emphasis = self.c.marker.sub("", s)
+        plain = self._finish_inline(no_emphasis, kind)
+        wanted = commonmark.read(plain).text
+        for attempt in (s, s.replace(self.c.em_open, "").replace(self.c.em_close, "")):
+            line = self._finish_inline(self._emphasis(attempt), kind)
+            if commonmark.read(line).text == wanted:
+                return line
+        return plain
 
     def _autolink(self, m: re.Match[str]) -> str:
         """`[http://x](http://x)` → `<http://x>`, as the source most likely wrote it."""
@@ -358,22 +392,56 @@ class Finisher:
         punctuation outside (`以“**七条链**”为`).
         """
         s = self._pair(s)
-        for _ in range(6):
+        for _ in range(12):
             before = s
             s = self.c.open_ws.sub(r"\2\1", s)
             s = self.c.ws_close.sub(r"\2\1", s)
-            s = self.c.link_inside.sub(r"[\1\2\4](\3)", s)
+            s = self.c.link_inside.sub(self._into_link, s)
             current = s
             s = self.c.open_next.sub(lambda m: self._opener(m, current), s)
             current = s
             s = self.c.prev_close.sub(lambda m: self._closer(m, current), s)
             if s == before:
-                break
-            s = self._pair(s)
+                # what still cannot open or close (`1~~**I**~~`: `~~` after a letter, before `*`) goes
+                doomed = self._unflankable(s)
+                if not doomed:
+                    break
+                s = self._pair(s, doomed)
+            else:
+                s = self._pair(s)
         return s.translate(self.c.delimiters)
 
-    def _pair(self, s: str) -> str:
-        """Keep only markers that pair up, are not nested in their own kind, hold text."""
+    def _into_link(self, m: re.Match[str]) -> str:
+        """Emphasis wrapping exactly one link goes inside the link text: `[**x**](u)`."""
+        opens, text, token, closes = m.groups()
+        if "".join(self.c.partner[o] for o in reversed(opens)) != closes:
+            return m.group()
+        return f"[{opens}{text}{closes}]({token})"
+
+    def _unflankable(self, s: str) -> set[int]:
+        """Markers that CommonMark would not read as delimiters where they stand."""
+        doomed: set[int] = set()
+        for m in self.c.open_run.finditer(s):
+            before, after = self._ctx(s, m.start() - 1), self._ctx(s, m.end())
+            if _is_space(before) or _is_punct(before):
+                continue
+            if m.end() - m.start() > 1 or (after is not None and _is_punct(after)):
+                doomed.add(m.start())  # the first marker: followed by punctuation, after a letter
+        for m in self.c.close_run.finditer(s):
+            nxt = s[m.end()] if m.end() < len(s) else ""
+            if nxt in self.c.opens and self.c.opens[nxt][0] == self.c.closes[s[m.end() - 1]][0]:
+                doomed.add(m.end())  # `*a***b**`: two runs of `*` would read as one
+                continue
+            before, after = self._ctx(s, m.start() - 1), self._ctx(s, m.end())
+            if _is_space(after) or _is_punct(after):
+                continue
+            if m.end() - m.start() > 1 or (before is not None and _is_punct(before)):
+                doomed.add(m.end() - 1)
+        return doomed
+
+    def _pair(self, s: str, doomed: set[int] | frozenset[int] = frozenset()) -> str:
+        """Keep only markers that pair up, are not nested in their own kind, hold text
+        (and whose pair has no marker in `doomed`)."""
         c = self.c
         drop: set[int] = set()
         stack: list[tuple[str, int, bool]] = []  # (open marker, index, nested in same kind)
@@ -399,7 +467,7 @@ class Finisher:
                 pairs.append((j, i))
         drop.update(j for _, j, _ in stack)
         for j, i in pairs:
-            if not c.texty.search(c.token.sub("", s[j + 1 : i])):
+            if j in doomed or i in doomed or not c.texty.search(c.token.sub("", s[j + 1 : i])):
                 drop.update((i, j))
         if drop:
             s = "".join(ch for n, ch in enumerate(s) if n not in drop)
