@@ -17,14 +17,15 @@ from .options import Annotate, InputKind, Options, OutputFormat
 
 if TYPE_CHECKING:
     from .entities import Entity
-    from .pipeline import Result, convert, entities
+    from .pipeline import Result, convert
+    from .pipeline import entities as list_entities
     from .verify import check
 
 __version__ = "0.1.0"
 
 _LAZY = {
     "convert": ("pipeline", "convert"),
-    "entities": ("pipeline", "entities"),
+    "list_entities": ("pipeline", "entities"),
     "Result": ("pipeline", "Result"),
     "Entity": ("entities", "Entity"),
     "check": ("verify", "check"),
@@ -56,5 +57,5 @@ __all__ = [
     "__version__",
     "check",
     "convert",
-    "entities",
+    "list_entities",
 ]

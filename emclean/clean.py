@@ -188,6 +188,13 @@ def fix_images(root: dom.Node, state: State) -> None:
         dom.set_attrs(node, values)
 
 
+def drop_empty_items(root: dom.Node, state: State) -> None:
+    """List items with nothing in them (html2text would glue the next item onto their line)."""
+    for item in reversed(dom.select(root, "li")):
+        if not dom.text(item).strip() and dom.first(item, "img") is None:
+            state.drop(item, "empty")
+
+
 def square_tables(root: dom.Node, state: State) -> None:
     """Tables → rectangular grids: rowspan/colspan expanded, one value per cell."""
     for table in reversed(dom.select(root, "table")):
@@ -225,6 +232,7 @@ RULES: tuple[Rule, ...] = (
     unwrap_entities,
     fix_links,
     fix_images,
+    drop_empty_items,
     square_tables,
     flatten,
 )
