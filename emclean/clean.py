@@ -129,10 +129,7 @@ def unwrap_entities(root: dom.Node, state: State) -> None:
         state.entities = state.doubt(state.entities)
     ids = {node.mem_id for node, _ in found}
     # a link inside another entity link, or (for link annotations) inside a real link, stays text
-    nested = [
-        any(up.mem_id in ids or (mode is Annotate.LINK and dom.tag(up) == "a") for up in dom.ancestors(node))
-        for node, _ in found
-    ]
+    nested = [_inside(node, ids, links=mode is Annotate.LINK) for node, _ in found]
     notes: list[str | None] = []
     nodes = [node for node, _ in found]
     for entity, inner in zip(state.entities, nested, strict=True):
@@ -154,6 +151,20 @@ def unwrap_entities(root: dom.Node, state: State) -> None:
                 state.added.append(note)
                 dom.insert_text_after(node, note)
         dom.unwrap(node)
+
+
+_BLOCKS = frozenset("p div li td th h1 h2 h3 h4 h5 h6 blockquote body section article center table".split())
+
+
+def _inside(node: dom.Node, ids: set[int], *, links: bool) -> bool:
+    """True if an ancestor of `node` (up to its paragraph) is in `ids`, or is a link."""
+    for up in dom.ancestors(node):
+        name = dom.tag(up)
+        if name in _BLOCKS:
+            return False
+        if up.mem_id in ids or (links and name == "a"):
+            return True
+    return False
 
 
 def fix_links(root: dom.Node, state: State) -> None:

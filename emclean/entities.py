@@ -307,11 +307,16 @@ class _Lines:
         self.start = 0  # where to search for the next one
 
     def find(self, target: Target) -> int:
-        for key in _keys(target):
-            pos = self.source.find(key, self.start)
-            if pos != -1:
-                self.line += self.source.count("\n", self.cursor, pos)
-                self.cursor, self.start = pos, pos + 1
+        # Links come in order and close together: look a little way ahead first, so that a
+        # key that is not in the source never costs a scan of the whole rest of it.
+        for limit in (self.start + 20_000, len(self.source)):
+            for key in _keys(target):
+                pos = self.source.find(key, self.start, limit)
+                if pos != -1:
+                    self.line += self.source.count("\n", self.cursor, pos)
+                    self.cursor, self.start = pos, pos + 1
+                    return self.line
+            if limit >= len(self.source):
                 break
         return self.line
 

@@ -22,12 +22,13 @@ LIQUID_RAW = re.compile(r"\{%-?\s*(?:end)?raw\s*-?%\}")
 class Seen:
     """Counts and text of a rendered document."""
 
-    text: str
+    text: str  # visible text outside tables, whitespace removed
     strong: int
     images: int
     tables: int
     raw_html: int
     stars: int
+    cells: frozenset[str] = frozenset()  # texts of table cells (a spanned value may repeat)
 
 
 def seen_html(html: str) -> Seen:
@@ -41,10 +42,14 @@ def seen_html(html: str) -> Seen:
     images = [i for i in tree.css("img") if not CHART.search(i.attributes.get("src") or "")]
     images = [i for i in images if not (i.attributes.get("src") or "").startswith("data:")]
     strong = sum(_runs(s) for s in tree.css("strong, b") if not _inside_strong(s))
+    tables = tree.css("table")
+    cells = frozenset(WS.sub("", c.text()) for t in tables for c in t.css("td, th")) - {""}
+    for table in tables:
+        table.decompose()
     body = tree.body
     text = body.text(separator="") if body is not None else ""
     text = LIQUID_RAW.sub("", text)  # Jekyll removes these before a reader sees the page
-    return Seen(WS.sub("", text), strong, len(images), len(tree.css("table")), 0, text.count("**"))
+    return Seen(WS.sub("", text), strong, len(images), len(tables), 0, text.count("**"), cells)
 
 
 def _inside_strong(node: object) -> bool:
@@ -72,4 +77,4 @@ def seen_markdown(markdown: str) -> Seen:
         if c.type in ("html_block", "html_inline")
     )
     seen = seen_html(MD.render(LIQUID_RAW.sub("", markdown)))
-    return Seen(seen.text, seen.strong, seen.images, seen.tables, raw, seen.stars)
+    return Seen(seen.text, seen.strong, seen.images, seen.tables, raw, seen.stars, seen.cells)

@@ -116,4 +116,5 @@ def test_kramdown_shows_the_same(kramdown_render: Callable[[Sequence[str]], list
         assert by_kramdown.strong == by_markdown_it.strong, case.name
         assert by_kramdown.images == by_markdown_it.images, case.name
         assert by_kramdown.tables == by_markdown_it.tables, case.name
+        assert by_kramdown.cells == by_markdown_it.cells, case.name
         assert by_kramdown.stars == by_markdown_it.stars, case.name

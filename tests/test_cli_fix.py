@@ -1,0 +1,295 @@
+"""`emclean fix`: check, diff, write; only HTML changes; nothing is ever half-written."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, need
+from typer.testing import CliRunner
+
+import emclean
+from emclean.cli import app
+from emclean.fix import Settings, Status, WriteBack, process
+from emclean.options import Options
+
+runner = CliRunner()
+POSTS = FIXTURES / "site" / "_posts"
+PLAIN = "2021-12-08-202112082206928461.md"  # a digest without Eastmoney markup
+CRLF = "2022-04-21-202204212352227421.md"
+MARKED = "2022-05-30-202205302396671645.md"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def posts(tmp_path: Path) -> Path:
+    target = tmp_path / "_posts"
+    shutil.copytree(POSTS, target)
+    return target
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def test_check_fix_check(posts: Path) -> None:
+    """--check exits 1 and writes nothing; fix exits 0; a second --check exits 0."""
+    before = snapshot(posts)
+    code, out, err = run("fix", "--check", str(posts))
+    assert code == 1
+    assert out == ""
+    assert "would change" in err
+    assert snapshot(posts) == before
+    assert run("fix", str(posts))[0] == 0
+    assert snapshot(posts) != before
+    assert run("fix", "--check", str(posts))[0] == 0
+
+
+def test_second_run_changes_nothing(posts: Path) -> None:
+    """Fixing a fixed tree leaves every byte and mtime alone."""
+    run("fix", str(posts))
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in posts.iterdir()}
+    assert run("fix", str(posts))[0] == 0
+    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in posts.iterdir()} == before
+
+
+def test_files_without_markup_are_untouched(posts: Path) -> None:
+    """A post without Eastmoney markup keeps its bytes and its mtime."""
+    plain = posts / PLAIN
+    data, mtime = plain.read_bytes(), plain.stat().st_mtime_ns
+    run("fix", str(posts))
+    assert (plain.read_bytes(), plain.stat().st_mtime_ns) == (data, mtime)
+
+
+def test_front_matter_and_line_endings_are_kept(posts: Path) -> None:
+    """Front matter bytes, CRLF endings and the missing final newline survive."""
+    crlf = posts / CRLF
+    original = crlf.read_bytes()
+    head = original[: original.index(b"---\r\n>") + 5]
+    run("fix", str(posts))
+    fixed = crlf.read_bytes()
+    assert fixed.startswith(head)
+    assert b"\n" not in fixed.replace(b"\r\n", b"")
+    assert not fixed.endswith(b"\n")
+    assert fixed.endswith(original[original.rindex(b"\r\n") + 2 :])
+
+
+def test_diff_applies_with_patch_to_what_fix_writes(posts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`fix --diff | patch -p0` gives exactly the bytes `fix` writes (CRLF files included)."""
+    need("patch", "the round trip test applies the diff with GNU patch")
+    copy = tmp_path / "copy"
+    shutil.copytree(posts, copy)
+    monkeypatch.chdir(copy)  # relative paths, as a user runs it inside the folder
+    result = runner.invoke(app, ["fix", "--diff", "."])
+    assert result.exit_code == 1
+    diff = result.stdout_bytes  # bytes: CliRunner's text view folds CRLF
+    assert diff.startswith(b"--- ")
+    subprocess.run(["patch", "-p0", "-s"], input=diff, check=True, cwd=copy)
+    assert run("fix", str(posts))[0] == 0
+    assert snapshot(copy) == snapshot(posts)
+
+
+def test_check_and_diff_together(posts: Path) -> None:
+    """--check --diff prints the diff, writes nothing, exits 1."""
+    before = snapshot(posts)
+    code, out, _ = run("fix", "--check", "--diff", str(posts))
+    assert (code, snapshot(posts)) == (1, before)
+    assert "+加拿大" not in out or out.count("+++ ") >= 1
+
+
+def test_backup(posts: Path) -> None:
+    """--backup .orig keeps each original next to the file it changed (only those)."""
+    original = (posts / MARKED).read_bytes()
+    run("fix", "--backup", ".orig", str(posts))
+    assert (posts / (MARKED + ".orig")).read_bytes() == original
+    assert not (posts / (PLAIN + ".orig")).exists()
+
+
+def test_file_mode_is_kept(posts: Path) -> None:
+    """A changed file keeps its permission bits."""
+    target = posts / MARKED
+    target.chmod(0o640)
+    run("fix", str(posts))
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+
+
+def test_symlinked_file_is_written_through(posts: Path, tmp_path: Path) -> None:
+    """A symlink to a post stays a symlink; its target is fixed."""
+    real = tmp_path / "real.md"
+    shutil.move(posts / MARKED, real)
+    (posts / MARKED).symlink_to(real)
+    run("fix", str(posts))
+    assert (posts / MARKED).is_symlink()
+    assert b"keytip" not in real.read_bytes()
+
+
+def test_symlinked_folder_and_loops_are_not_followed(posts: Path, tmp_path: Path) -> None:
+    """A symlinked folder (even a loop) inside the tree is skipped; the run ends."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.copy(POSTS / MARKED, outside / MARKED)
+    (posts / "link").symlink_to(outside, target_is_directory=True)
+    (posts / "loop").symlink_to(posts, target_is_directory=True)
+    assert run("fix", str(posts))[0] == 0
+    assert (outside / MARKED).read_bytes() == (POSTS / MARKED).read_bytes()
+
+
+def test_skipped_folders(posts: Path) -> None:
+    """.git, _site, node_modules, .jekyll-cache and hidden folders are not walked."""
+    for name in (".git", "_site", "node_modules", ".jekyll-cache", ".hidden"):
+        (posts / name).mkdir()
+        shutil.copy(POSTS / MARKED, posts / name / MARKED)
+    run("fix", str(posts))
+    for name in (".git", "_site", "node_modules", ".jekyll-cache", ".hidden"):
+        assert (posts / name / MARKED).read_bytes() == (POSTS / MARKED).read_bytes()
+
+
+def test_include_and_exclude(posts: Path) -> None:
+    """--include and --exclude select files by glob."""
+    code, _, err = run("fix", "--check", "--exclude", "2022-05-*", str(posts))
+    assert "2 would change" in err
+    code, _, err = run("fix", "--check", "--include", "*-05-30-*", str(posts))
+    assert "1 would change" in err and "1 scanned" in err
+
+
+def test_verbose_and_quiet(posts: Path) -> None:
+    """--verbose names each changed file; --quiet prints nothing when all is well."""
+    _, _, err = run("fix", "--check", "-v", str(posts))
+    assert f"would fix {posts / MARKED}" in err
+    assert run("fix", "-q", str(posts))[2] == ""
+
+
+def test_stdin_is_not_a_path() -> None:
+    """`-` is a usage error for fix."""
+    code, _, err = run("fix", "-")
+    assert code == 2
+    assert "stdin" in err
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    """A path that does not exist: exit 2 before anything is done."""
+    code, _, err = run("fix", str(tmp_path / "nope"))
+    assert code == 2
+    assert "no such file or folder" in err
+
+
+BAD: dict[str, bytes] = {
+    "gb18030.md": '---\ntitle: x\n---\n<p class="em_media">中文（文章来源：东方财富）</p>\n'.encode("gb18030"),
+    "binary.md": b"\x89PNG\r\n\x1a\n\x00\x00<p class='keytip'>eastmoney.com</p>",
+    "unterminated.md": b'---\ntitle: x\n<p class="em_media">x</p>\n',
+    "deep.md": b"---\ntitle: x\n---\n" + b"<div>" * 100_000 + b'<p class="em_media">x</p>' + b"</div>" * 100_000,
+}
+
+
+def test_bad_files_are_reported_and_the_rest_fixed(posts: Path) -> None:
+    """Each bad file: one stderr line naming it; it is left untouched; the others are fixed; exit 123."""
+    for name, data in BAD.items():
+        (posts / name).write_bytes(data)
+    (posts / "empty.md").write_bytes(b"")
+    code, _, err = run("fix", str(posts))
+    assert code == 123
+    for name, data in BAD.items():
+        assert (posts / name).read_bytes() == data
+        assert sum(str(posts / name) in line for line in err.splitlines()) == 1, name
+    assert "looks like GB18030" in err
+    assert "binary data" in err
+    assert "unterminated front matter" in err
+    assert "levels deep" in err
+    assert (posts / "empty.md").read_bytes() == b""
+    assert b"keytip" not in (posts / MARKED).read_bytes()
+    assert "4 failed" in err
+
+
+def test_gb18030_with_encoding_flag_is_converted_and_kept_gb18030(posts: Path) -> None:
+    """--encoding gb18030 converts such a file and writes it back in GB18030."""
+    path = posts / "gb.md"
+    path.write_bytes(BAD["gb18030.md"])
+    assert run("fix", "--encoding", "gb18030", str(path))[0] == 0
+    assert path.read_bytes().decode("gb18030").endswith("中文（文章来源：东方财富）\n")
+
+
+def test_deleted_file_is_reported() -> None:
+    """A file that vanished between listing and reading is a failure with a reason."""
+    settings = Settings(Options(), WriteBack.YES, None, None)
+    outcome = process(("/nonexistent/deleted.md", settings))
+    assert outcome.status is Status.FAILED
+    assert "deleted" in outcome.message
+
+
+def test_a_big_post_converts(posts: Path) -> None:
+    """A multi-megabyte post converts like any other."""
+    big = posts / "big.md"
+    paragraph = (POSTS / MARKED).read_text(encoding="utf-8").split("---\n", 2)[2].split("\n\n")[1]
+    big.write_text("---\ntitle: big\n---\n" + paragraph * 3000 + "\n", encoding="utf-8")
+    assert big.stat().st_size > 4_000_000
+    assert run("fix", str(big))[0] == 0
+    assert b"keytip" not in big.read_bytes()
+
+
+@pytest.mark.parametrize("denied", ["read", "write"])
+def test_permission_denied(tmp_path: Path, denied: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file that cannot be read, or a folder that cannot be written, is reported; nothing breaks.
+
+    As root (CI) permissions are not enforced, so the denial is simulated at the system call.
+    """
+    folder = tmp_path / "posts"
+    folder.mkdir()
+    shutil.copy(POSTS / MARKED, folder / "a.md")
+    shutil.copy(POSTS / MARKED, folder / "b.md")
+    if os.geteuid() != 0:
+        if denied == "read":
+            (folder / "a.md").chmod(0o000)
+        else:
+            folder.chmod(0o555)
+    elif denied == "read":
+        real = Path.read_bytes
+
+        def read_bytes(self: Path) -> bytes:
+            if self.name == "a.md":
+                raise PermissionError(13, "Permission denied")
+            return real(self)
+
+        monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    else:
+        import tempfile
+
+        def mkstemp(*args: object, **kwargs: object) -> tuple[int, str]:
+            raise PermissionError(13, "Permission denied")
+
+        monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    try:
+        code, _, err = run("fix", "-j", "1", str(folder))
+    finally:
+        folder.chmod(0o755)
+        (folder / "a.md").chmod(0o644)
+    assert code == 123
+    assert "permission denied" in err.lower()
+    assert str(folder / "a.md") in err
+    assert not [p for p in folder.iterdir() if p.name.endswith(".emclean-tmp")]
+    if denied == "read":
+        assert b"keytip" not in (folder / "b.md").read_bytes()
+    else:
+        assert (folder / "b.md").read_bytes() == (POSTS / MARKED).read_bytes()
+
+
+def test_pre_commit_hook_definition() -> None:
+    """The repository offers a pre-commit hook running `emclean fix`."""
+    text = (Path(__file__).parent.parent / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    assert "id: emclean-fix" in text
+    assert "entry: emclean fix" in text
+
+
+def test_library_and_command_agree(posts: Path) -> None:
+    """What fix writes is what emclean.convert returns."""
+    expected = emclean.convert((posts / MARKED).read_text(encoding="utf-8")).markdown
+    run("fix", str(posts))
+    assert (posts / MARKED).read_text(encoding="utf-8") == expected

@@ -1,0 +1,73 @@
+"""Killing `emclean fix` at any moment leaves every file wholly old or wholly new."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+
+import emclean
+
+POSTS = sorted((FIXTURES / "site" / "_posts").iterdir())
+COPIES = 600  # × 5 posts: long enough to be caught in the middle on any machine
+
+
+def make_tree(root: Path) -> dict[Path, tuple[bytes, bytes]]:
+    """A tree of posts; for each file, its bytes before and after `fix`."""
+    versions = {}
+    for post in POSTS:
+        old = post.read_bytes()
+        new = emclean.convert(old.decode("utf-8")).markdown.encode("utf-8")
+        versions[post.name] = (old, new)
+    expected = {}
+    for n in range(COPIES):
+        folder = root / f"{n // 100:02d}"
+        folder.mkdir(exist_ok=True)
+        for post in POSTS:
+            path = folder / f"{n:04d}-{post.name}"
+            path.write_bytes(versions[post.name][0])
+            expected[path] = versions[post.name]
+    return expected
+
+
+def stop_midway(root: Path, expected: dict[Path, tuple[bytes, bytes]], sig: int) -> int:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "emclean", "fix", "-q", str(root)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    watched = sorted(p for p, (old, new) in expected.items() if old != new)
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline:
+        if any(p.read_bytes() != expected[p][0] for p in watched[:: max(1, len(watched) // 50)]):
+            break
+        time.sleep(0.005)
+    if proc.poll() is not None:
+        proc.wait()
+        pytest.skip("the run finished before it could be interrupted (machine too fast for this tree)")
+    os.kill(proc.pid, sig)
+    proc.wait(timeout=60)
+    return proc.returncode
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["INT", "TERM", "KILL"])
+def test_every_file_is_old_or_new(tmp_path: Path, sig: int) -> None:
+    """After the signal, each file holds its old or its new bytes; INT/TERM leave no temp file."""
+    expected = make_tree(tmp_path)
+    code = stop_midway(tmp_path, expected, sig)
+    states = {"old": 0, "new": 0}
+    for path, (old, new) in expected.items():
+        data = path.read_bytes()
+        assert data in (old, new), f"{path} is neither the old nor the new file"
+        states["old" if data == old and old != new else "new"] += 1
+    assert states["old"] and states["new"], "the run was not stopped in the middle"
+    leftovers = [p for p in tmp_path.rglob("*") if p.name.endswith(".emclean-tmp")]
+    if sig != signal.SIGKILL:
+        assert code == 130
+        assert leftovers == []
