@@ -72,10 +72,11 @@ def best_of(fn: Callable[[], object], repeat: int = 5) -> float:
 def bench_convert(quick: bool) -> None:
     print("in-process conversion (same inputs)")
     docs = corpus_docs()
-    for label, items in (("corpus bodies", docs), ("corpus ×", docs * (1000 if quick else 10000 // len(docs) + 1))):
-        items = items if label == "corpus bodies" else items[: (1000 if quick else 10000)]
-        name = label if label == "corpus bodies" else f"corpus replicated to {len(items):,} docs"
-        repeat = 5 if label == "corpus bodies" else 1
+    many = (docs * (10000 // len(docs) + 1))[: (1000 if quick else 10000)]
+    for name, items, repeat in (
+        ("corpus bodies", docs, 5),
+        (f"corpus replicated to {len(many):,} docs", many, 1),
+    ):
         base = best_of(lambda items=items: [html2text_convert(b) for _, b in items], repeat)
         ours = best_of(lambda items=items: [emclean.convert(t) for t, _ in items], repeat)
         mdfy = best_of(lambda items=items: [markdownify(b, heading_style="ATX") for _, b in items], repeat)
@@ -85,15 +86,22 @@ def bench_convert(quick: bool) -> None:
 
 def bench_cold(quick: bool) -> None:
     print("cold start: one command, one file")
-    files = [CORPUS / "posts" / "2022-05-30-202205302396671645.md", CORPUS / "pages" / "idx67475179252__test_news.py.html"]
+    files = [
+        CORPUS / "posts" / "2022-05-30-202205302396671645.md",
+        CORPUS / "pages" / "idx67475179252__test_news.py.html",
+    ]
     runs = 10 if quick else 30
     for path in files:
         if not path.exists():
             continue
         ours = _median_run([str(BIN / "emclean"), "convert", str(path)], runs)
         base = _median_run([str(BIN / "html2text"), str(path)], runs)
-        row(f"cold start `emclean convert {path.name}`", f"{ours * 1000:.0f} ms", f"`html2text` {base * 1000:.0f} ms",
-            f"**{ours / base:.2f}×**")
+        row(
+            f"cold start `emclean convert {path.name}`",
+            f"{ours * 1000:.0f} ms",
+            f"`html2text` {base * 1000:.0f} ms",
+            f"**{ours / base:.2f}×**",
+        )
 
 
 def _median_run(cmd: list[str], runs: int) -> float:
@@ -125,8 +133,12 @@ def bench_big(quick: bool) -> None:
             results[mb] = (seconds, peak)
             row(f"convert a {mb} MB page", f"{seconds:.1f}s, peak memory {peak:.0f} MB", "", "")
         (s1, _), (s2, _) = results[sizes[0]], results[sizes[1]]
-        row(f"time ratio {sizes[1]} MB / {sizes[0]} MB", f"{s2 / s1:.1f}×", f"size ratio {sizes[1] / sizes[0]:.0f}×",
-            "linear" if s2 / s1 < sizes[1] / sizes[0] * 1.3 else "**not linear**")
+        row(
+            f"time ratio {sizes[1]} MB / {sizes[0]} MB",
+            f"{s2 / s1:.1f}×",
+            f"size ratio {sizes[1] / sizes[0]:.0f}×",
+            "linear" if s2 / s1 < sizes[1] / sizes[0] * 1.3 else "**not linear**",
+        )
 
 
 def _measure(cmd: list[str], cwd: str | None = None) -> tuple[float, float]:
@@ -215,21 +227,37 @@ def bench_fix(quick: bool) -> None:
             check, _ = _measure([str(BIN / "emclean"), "fix", "--check", "-q", "_posts"], cwd=tmp)
             peaks[count] = max(peak, peak2)
             if count == counts[-1]:
-                row(f"first `emclean fix`, {count:,} posts", f"{first:.1f}s", f"html2text in-process {base:.1f}s",
-                    f"**{first / base:.2f}×**")
-                row(f"`emclean fix` again on the fixed tree, {count:,} posts", f"{again:.2f}s",
-                    f"first run {first:.1f}s", f"**{first / again:.0f}× faster**")
+                row(
+                    f"first `emclean fix`, {count:,} posts",
+                    f"{first:.1f}s",
+                    f"html2text in-process {base:.1f}s",
+                    f"**{first / base:.2f}×**",
+                )
+                row(
+                    f"`emclean fix` again on the fixed tree, {count:,} posts",
+                    f"{again:.2f}s",
+                    f"first run {first:.1f}s",
+                    f"**{first / again:.0f}× faster**",
+                )
                 shutil.rmtree(Path(tmp, "_posts"))
                 make_tree(Path(tmp), count)
                 check, _ = _measure([str(BIN / "emclean"), "fix", "--check", "-q", "_posts"], cwd=tmp)
                 listing, _ = _measure(
                     ["sh", "-c", f"{BIN / 'emclean'} entities --format json _posts > /dev/null"], cwd=tmp
                 )
-                row(f"`emclean entities --format json`, {count:,} posts", f"{listing:.1f}s",
-                    f"`emclean fix --check` {check:.1f}s", f"**{listing / check:.2f}×**")
+                row(
+                    f"`emclean entities --format json`, {count:,} posts",
+                    f"{listing:.1f}s",
+                    f"`emclean fix --check` {check:.1f}s",
+                    f"**{listing / check:.2f}×**",
+                )
     small, big = peaks[counts[0]], peaks[counts[1]]
-    row(f"peak memory of `emclean fix` (PSS of all its processes), {counts[0]:,} → {counts[1]:,} posts",
-        f"{small:.0f} MB → {big:.0f} MB", "", f"**+{(big / small - 1) * 100:.0f}%**")
+    row(
+        f"peak memory of `emclean fix` (PSS of all its processes), {counts[0]:,} → {counts[1]:,} posts",
+        f"{small:.0f} MB → {big:.0f} MB",
+        "",
+        f"**+{(big / small - 1) * 100:.0f}%**",
+    )
 
 
 def main() -> None:
@@ -241,8 +269,10 @@ def main() -> None:
     if not CORPUS.is_dir():
         print(f"skipped: the corpus is not at {CORPUS}")
         return
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, emclean {emclean.__version__}, "
-          f"html2text {'.'.join(map(str, html2text.__version__))}")
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, emclean {emclean.__version__}, "
+        f"html2text {'.'.join(map(str, html2text.__version__))}"
+    )
     sections = {"convert": bench_convert, "cold": bench_cold, "big": bench_big, "fix": bench_fix}
     for name in args.only.split(","):
         sections[name.strip()](args.quick)

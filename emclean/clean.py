@@ -153,14 +153,11 @@ def unwrap_entities(root: dom.Node, state: State) -> None:
         dom.unwrap(node)
 
 
-_BLOCKS = frozenset("p div li td th h1 h2 h3 h4 h5 h6 blockquote body section article center table".split())
-
-
 def _inside(node: dom.Node, ids: set[int], *, links: bool) -> bool:
     """True if an ancestor of `node` (up to its paragraph) is in `ids`, or is a link."""
     for up in dom.ancestors(node):
         name = dom.tag(up)
-        if name in _BLOCKS:
+        if name in dom.BLOCK_TAGS:
             return False
         if up.mem_id in ids or (links and name == "a"):
             return True
@@ -173,7 +170,12 @@ def fix_links(root: dom.Node, state: State) -> None:
         href = (dom.get(node, "href") or "").strip()
         if href.startswith("//"):
             href = "https:" + href
-        elif href and not _SAFE_SCHEME.match(href) and state.base_url and not re.match(r"^[a-z][a-z0-9+.-]*:", href, re.I):
+        elif (
+            href
+            and not _SAFE_SCHEME.match(href)
+            and state.base_url
+            and not re.match(r"^[a-z][a-z0-9+.-]*:", href, re.I)
+        ):
             from urllib.parse import urljoin
 
             href = urljoin(state.base_url, href)

@@ -89,9 +89,7 @@ AnnotateOpt = Annotated[
 AnnotateSuspiciousOpt = Annotated[
     bool, typer.Option("--annotate-suspicious", help="Annotate links flagged as suspicious too.")
 ]
-EncodingOpt = Annotated[
-    str | None, typer.Option("--encoding", help="Read input in this encoding (default UTF-8).")
-]
+EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Read input in this encoding (default UTF-8).")]
 
 
 @app.command()
@@ -190,7 +188,9 @@ def fix(
 
 @app.command()
 def entities(
-    sources: Annotated[list[str] | None, typer.Argument(help="Posts, pages, fragments or folders; - for stdin.")] = None,
+    sources: Annotated[
+        list[str] | None, typer.Argument(help="Posts, pages, fragments or folders; - for stdin.")
+    ] = None,
     output: Annotated[
         TableFormat | None,
         typer.Option("--format", case_sensitive=False, help="table on a terminal, tsv when piped (default)."),
@@ -230,5 +230,3 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("emclean: interrupted\n")
         sys.exit(130)
-
-

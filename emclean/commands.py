@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, ContextManager, TextIO
+from typing import Any, TextIO
 
 from . import files
 from .entities import FIELDS
@@ -32,10 +34,8 @@ def visible_text(result: Result) -> str:
 
     body = result.markdown
     if result.kind == "post" or body.startswith("---"):
-        try:
+        with contextlib.suppress(InputError):
             body = split_post(body).body
-        except InputError:
-            pass
     text = commonmark.read(body).text
     return text + "\n" if text else ""
 
@@ -170,7 +170,7 @@ def fix(
     return report.return_code
 
 
-def _progress(total: int) -> ContextManager[Any]:
+def _progress(total: int) -> AbstractContextManager[Any]:
     from . import console
 
     return console.progress(total, "emclean fix")

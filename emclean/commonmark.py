@@ -79,7 +79,7 @@ def html_blocks(markdown: str) -> list[Block]:
 
 def to_html(markdown: str) -> str:
     """Render Markdown (with its raw HTML) to HTML."""
-    return _parser().render(markdown)
+    return str(_parser().render(markdown))
 
 
 def has_html(markdown: str) -> bool:

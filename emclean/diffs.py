@@ -20,7 +20,7 @@ def unified(old: str, new: str, path: str, context: int = 3) -> str:
 def _lines(old: str, new: str, path: str, context: int) -> Iterator[str]:
     a, b = lines_of(old), lines_of(new)
     for line in difflib.unified_diff(a, b, path, path, n=context, lineterm="\n"):
-        if line.endswith("\n") or line.endswith("\r"):
+        if line.endswith(("\n", "\r")):
             yield line
         else:  # the last line of a file without a final newline
             yield line + "\n" + NO_NEWLINE

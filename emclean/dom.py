@@ -19,6 +19,8 @@ Node: TypeAlias = LexborNode
 Tree: TypeAlias = LexborHTMLParser
 Attrs: TypeAlias = dict[str, str | None]
 
+# Elements that hold a paragraph of text (a link's context, a link's enclosing block).
+BLOCK_TAGS = frozenset("p div li td th h1 h2 h3 h4 h5 h6 blockquote body section article center table".split())
 # Event kinds of `events()`: (START, tag, attrs), (END, tag, None), (TEXT, text, None).
 START, END, TEXT = 0, 1, 2
 Event: TypeAlias = tuple[int, str, Attrs | None]

@@ -191,7 +191,7 @@ def _market_code(data_code: str, own_id: str, wrapper_id: str, href: str) -> tup
         head, _, tail = data_code.partition(",")
         if tail and head.strip().isdigit():
             return head.strip(), tail.split(",")[0].strip()
-        plain = data_code.split("|")[0].strip()
+        plain = data_code.split("|", maxsplit=1)[0].strip()
         for source in (own_id, wrapper_id, href):
             m = _SECID.search(source)
             if m and m.group(2) == plain:
@@ -283,12 +283,9 @@ def describe(
     return out
 
 
-_BLOCK_TAGS = frozenset("p div li td th h1 h2 h3 h4 h5 h6 blockquote body center section article".split())
-
-
 def _block_of(node: dom.Node, root: dom.Node) -> dom.Node:
     for up in dom.ancestors(node):
-        if dom.tag(up) in _BLOCK_TAGS or dom.same(up, root):
+        if dom.tag(up) in dom.BLOCK_TAGS or dom.same(up, root):
             return up
     return root
 

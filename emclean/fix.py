@@ -18,7 +18,6 @@ from .errors import EmcleanError, InputError
 from .options import Options
 
 
-
 class WriteBack(Enum):
     """What to do with a file that would change."""
 

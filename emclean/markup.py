@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -118,7 +118,9 @@ class Codec:
         self.del_open, self.del_close = mark(0x28), mark(0x29)
         self.tok_open, self.tok_close = mark(0x2A), mark(0x2B)
         # a link: [text](token) where the text has no brackets or markers
-        self.link = re.compile(f"\\[([^\\[\\]{lo_hi}]*)\\]\\({re.escape(self.tok_open)}([0-9]+){re.escape(self.tok_close)}\\)")
+        self.link = re.compile(
+            f"\\[([^\\[\\]{lo_hi}]*)\\]\\({re.escape(self.tok_open)}([0-9]+){re.escape(self.tok_close)}\\)"
+        )
         self.opens = {self.strong_open: "**", self.em_open: "*", self.del_open: "~~"}
         self.closes = {self.strong_close: "**", self.em_close: "*", self.del_close: "~~"}
         self.partner = {
@@ -303,21 +305,15 @@ class Finisher:
         grid: list[list[str]] = []
         for row in rows:
             pieces = row.split(self.c.cell)[1:]
-            cells = []
-            for n, piece in enumerate(pieces):
-                if n < len(pieces) - 1:
-                    piece = piece.rstrip()
-                    if piece.endswith("|"):
-                        piece = piece[:-1]
-                cells.append(self._inline(piece.replace(self.c.br, " "), "cell"))
-            grid.append(cells)
+            # each piece but the last ends with html2text's "| " before the next cell
+            texts = [p.rstrip().removesuffix("|") for p in pieces[:-1]] + pieces[-1:]
+            grid.append([self._inline(t.replace(self.c.br, " "), "cell") for t in texts])
         width = max((len(r) for r in grid), default=0)
         if not width:
             return []
         lines = []
-        for n, cells in enumerate(grid):
-            cells = cells + [""] * (width - len(cells))
-            lines.append("| " + " | ".join(cells) + " |")
+        for n, row_cells in enumerate(grid):
+            lines.append("| " + " | ".join(row_cells + [""] * (width - len(row_cells))) + " |")
             if n == 0:
                 lines.append("|" + " --- |" * width)
         return lines
@@ -397,10 +393,8 @@ class Finisher:
             s = self.c.open_ws.sub(r"\2\1", s)
             s = self.c.ws_close.sub(r"\2\1", s)
             s = self.c.link_inside.sub(self._into_link, s)
-            current = s
-            s = self.c.open_next.sub(lambda m: self._opener(m, current), s)
-            current = s
-            s = self.c.prev_close.sub(lambda m: self._closer(m, current), s)
+            s = self.c.open_next.sub(partial(self._opener, s=s), s)
+            s = self.c.prev_close.sub(partial(self._closer, s=s), s)
             if s == before:
                 # what still cannot open or close (`1~~**I**~~`: `~~` after a letter, before `*`) goes
                 doomed = self._unflankable(s)
@@ -477,7 +471,7 @@ class Finisher:
                 s = s.replace(close + o, "")
         return s
 
-    def _opener(self, m: re.Match[str], s: str) -> str:
+    def _opener(self, m: re.Match[str], *, s: str) -> str:
         """An opening run followed by punctuation and preceded by a letter cannot open:
         move that (text) punctuation in front of the run."""
         run, after = m.group(1), m.group(2)
@@ -487,7 +481,7 @@ class Finisher:
             return after + run
         return m.group()
 
-    def _closer(self, m: re.Match[str], s: str) -> str:
+    def _closer(self, m: re.Match[str], *, s: str) -> str:
         """A closing run preceded by punctuation and followed by a letter cannot close:
         move that (text) punctuation after the run."""
         last, run = m.group(1), m.group(2)
@@ -498,7 +492,9 @@ class Finisher:
 
     def _movable(self, ch: str) -> bool:
         """Text characters may move across a delimiter; markup and tokens may not."""
-        return ch in self.c.ascii or not (ch.isascii() or ch in self.c.markers or ch in (self.c.tok_open, self.c.tok_close))
+        return ch in self.c.ascii or not (
+            ch.isascii() or ch in self.c.markers or ch in (self.c.tok_open, self.c.tok_close)
+        )
 
     def _ctx(self, s: str, j: int) -> str | None:
         """The character at `j` as a renderer sees it (None outside the line)."""
@@ -569,15 +565,7 @@ class _Escaper:
             return s
         c0 = head[0]
         at = -1
-        if c0 == ">" or (c0 == ":" and head[1:2] in (" ", "\t")):
-            at = 0
-        elif c0 == "#" and _HEADING.match(head):
-            at = 0
-        elif c0 in "-+*" and (len(head) == 1 or head[1] in " \t"):
-            at = 0
-        elif c0 in "-*_" and _THEMATIC.match(self.c.restore(s)):
-            at = 0
-        elif c0 in "`~" and head.startswith(c0 * 3):
+        if _starts_block(c0, head, lambda: self.c.restore(s)):
             at = 0
         elif c0.isdigit():
             m = _ORDERED.match(head)
@@ -616,7 +604,7 @@ class _Escaper:
         if ch == "!":
             return i + 1 < len(self.s) and self.s[i + 1] in ("[", self.c.tok_open)
         if ch == "<":
-            return nxt is not None and ((nxt.isascii() and nxt.isalpha()) or nxt in "/!?<") or prev == "<"
+            return (nxt is not None and ((nxt.isascii() and nxt.isalpha()) or nxt in "/!?<")) or prev == "<"
         if ch == "&":
             return _ENTITY.match(self.c.restore(self.s[i : i + 40])) is not None
         if ch == "$":
@@ -626,6 +614,21 @@ class _Escaper:
         if ch == "#":  # a closing sequence of a heading: `## 热点 #`
             return self.kind == "heading" and _is_space(prev) and not self.c.restore(self.s[i:]).strip("#")
         return False
+
+
+def _starts_block(c0: str, head: str, whole: Callable[[], str]) -> bool:
+    """True if a line starting with `head` would open a quote, heading, list, rule or fence."""
+    if c0 == ">":
+        return True  # a block quote
+    if c0 == ":":
+        return head[1:2] in (" ", "\t")  # a kramdown definition
+    if c0 == "#":
+        return _HEADING.match(head) is not None
+    if c0 in "-+*" and (len(head) == 1 or head[1] in " \t"):
+        return True  # a bullet
+    if c0 in "-*_" and _THEMATIC.match(whole()):
+        return True  # a thematic break
+    return c0 in "`~" and head.startswith(c0 * 3)  # a code fence
 
 
 def _flanking(prev: str | None, nxt: str | None) -> bool:
@@ -646,8 +649,18 @@ def _visible_neighbour(s: str, j: int, step: int, skip: frozenset[str]) -> str |
 
 def _destination(url: str) -> str:
     """A URL as a link destination both CommonMark and kramdown read back unchanged."""
-    for ch, code in ((" ", "%20"), ("<", "%3C"), (">", "%3E"), ("(", "%28"), (")", "%29"),
-                     ("{", "%7B"), ("}", "%7D"), ('"', "%22"), ("\\", "%5C"), ("`", "%60")):
+    for ch, code in (
+        (" ", "%20"),
+        ("<", "%3C"),
+        (">", "%3E"),
+        ("(", "%28"),
+        (")", "%29"),
+        ("{", "%7B"),
+        ("}", "%7D"),
+        ('"', "%22"),
+        ("\\", "%5C"),
+        ("`", "%60"),
+    ):
         if ch in url:
             url = url.replace(ch, code)
     return url

@@ -257,17 +257,23 @@ def _convert_html(
 
 def _post_meta(post: Post) -> dict[str, str]:
     meta: dict[str, str] = {}
-    for key, value in _FRONT_KEY.findall(post.head):
-        if value.startswith('"') and value.endswith('"') and len(value) >= 2:
-            try:
-                value = json.loads(value)
-            except ValueError:
-                value = value[1:-1]
-        elif value.startswith("'") and value.endswith("'") and len(value) >= 2:
-            value = value[1:-1].replace("''", "'")
+    for key, raw in _FRONT_KEY.findall(post.head):
+        value = _yaml_scalar(raw)
         if value:
             meta[key] = value
     return meta
+
+
+def _yaml_scalar(raw: str) -> str:
+    """A one-line YAML scalar: double-quoted (JSON escapes), single-quoted, or plain."""
+    if len(raw) >= 2 and raw[0] == raw[-1] == '"':
+        try:
+            return str(json.loads(raw))
+        except ValueError:
+            return raw[1:-1]
+    if len(raw) >= 2 and raw[0] == raw[-1] == "'":
+        return raw[1:-1].replace("''", "'")
+    return raw
 
 
 def _post_meta_from_parts(parts: list[Part], body: str) -> dict[str, str]:
@@ -310,17 +316,14 @@ def _page_meta(tree: dom.Tree, options: Options) -> dict[str, str]:
     )
     if title:
         meta["title"] = re.split(r"_(?:[^_]*_)?东方财富网", title)[0].strip()
-    when = (
-        first_attr('meta[name="publishdate"], meta[property="article:published_time"]', "content")
-        or first_text(".newsContent .time, .infos .item, .time, .zwfbtime, .publish-time")
+    when = first_attr('meta[name="publishdate"], meta[property="article:published_time"]', "content") or first_text(
+        ".newsContent .time, .infos .item, .time, .zwfbtime, .publish-time"
     )
     if when:
         m = _CN_DATE.search(when)
         if m:
             y, mo, d, hh, mm, ss = m.groups()
-            meta["date"] = f"{y}-{int(mo):02d}-{int(d):02d}" + (
-                f" {int(hh):02d}:{mm}:{ss or '00'} +0800" if hh else ""
-            )
+            meta["date"] = f"{y}-{int(mo):02d}-{int(d):02d}" + (f" {int(hh):02d}:{mm}:{ss or '00'} +0800" if hh else "")
     source = first_attr(".source [data-source], [data-source]", "data-source")
     if not source:
         media = first_text(".em_media")

@@ -12,17 +12,15 @@ from collections.abc import Iterable
 
 import html2text
 
-from .dom import END, START, TEXT, Event
+from .dom import START, TEXT, Event
 from .markup import Codec, Tokens
 
 # Tags html2text knows and that keep their meaning.
-_KNOWN = frozenset(
-    "p div h1 h2 h3 h4 h5 h6 blockquote ul ol li table tr td th a img hr".split()
-)
+_KNOWN = frozenset("p div h1 h2 h3 h4 h5 h6 blockquote ul ol li table tr td th a img hr".split())
 # Block elements html2text does not know: rendered as <div>.
 _AS_DIV = frozenset(
-    "center section article figure figcaption header footer main aside nav address details "
-    "summary caption form fieldset legend dl dt dd hgroup pre body html".split()
+    "center section article figure figcaption header footer main aside nav address details summary "
+    "caption form fieldset legend dl dt dd hgroup pre body html".split()
 )
 _BLOCK = _KNOWN - {"a", "img"} | _AS_DIV | {"thead", "tbody", "tfoot"}
 # Elements whose Markdown is one line: a block inside them becomes a line break marker.
@@ -83,9 +81,7 @@ def render(events: Iterable[Event], codec: Codec, tokens: Tokens) -> str:
             after_block = True
             if name == "table":
                 tables += 1 if start else -1
-                if start and tables == 1:
-                    h.p()
-                elif not start and tables == 0:
+                if (start and tables == 1) or (not start and tables == 0):
                     h.p()
                 if tables > 1 or (start and tables == 1 and one_line):
                     data(c.br, True)
@@ -130,16 +126,11 @@ def render(events: Iterable[Event], codec: Codec, tokens: Tokens) -> str:
                     tag_event("a", {"href": tokens.add(c, "url", href)}, True)
             elif links and links.pop():
                 tag_event("a", {}, False)
-        elif name == "img":
-            if start:
-                src = (attrs or {}).get("src")
-                if src:
-                    alt = (attrs or {}).get("alt") or ""
-                    image = {"src": tokens.add(c, "url", src)}
-                    if alt.strip():
-                        image["alt"] = tokens.add(c, "alt", " ".join(alt.split()))
-                    tag_event("img", dict(image), True)
-        elif name == "hr":
-            if start:
-                tag_event("hr", {}, True)
+        elif name == "img" and start and (attrs or {}).get("src"):
+            assert attrs is not None
+            image = {"src": tokens.add(c, "url", attrs["src"] or "")}
+            alt = " ".join((attrs.get("alt") or "").split())
+            if alt:
+                image["alt"] = tokens.add(c, "alt", alt)
+            tag_event("img", dict(image), True)
     return h.finish()

@@ -27,21 +27,89 @@ _WORDY = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SOURCE = re.compile(r"[（(]\s*(?:文章)?来源[：:]\s*([^）)]*)[）)]")
 # Stock names end like this when they are company names, whatever jieba thinks of them.
 _COMPANY_ENDINGS = (
-    "集团", "股份", "控股", "科技", "银行", "证券", "保险", "电子", "电气", "医药", "药业", "能源",
-    "实业", "汽车", "航空", "传媒", "地产", "置业", "矿业", "化工", "环境", "通信", "信息", "软件",
-    "国际", "发展", "文化", "生物", "材料", "电力", "农业", "食品", "重工", "机械", "网络", "资本",
-    "基金", "信托", "期货", "公司", "有限", "Inc", "Ltd",
+    "集团",
+    "股份",
+    "控股",
+    "科技",
+    "银行",
+    "证券",
+    "保险",
+    "电子",
+    "电气",
+    "医药",
+    "药业",
+    "能源",
+    "实业",
+    "汽车",
+    "航空",
+    "传媒",
+    "地产",
+    "置业",
+    "矿业",
+    "化工",
+    "环境",
+    "通信",
+    "信息",
+    "软件",
+    "国际",
+    "发展",
+    "文化",
+    "生物",
+    "材料",
+    "电力",
+    "农业",
+    "食品",
+    "重工",
+    "机械",
+    "网络",
+    "资本",
+    "基金",
+    "信托",
+    "期货",
+    "公司",
+    "有限",
+    "Inc",
+    "Ltd",
 )
 # jieba tags of proper nouns: people, places, organisations, other names, abbreviations.
 _PROPER_TAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nt", "nz", "j", "eng", "x"})
 _COMMON_FREQ = 10  # a dictionary word at least this frequent is an ordinary word
 # Chinese financial news outlets: a link inside one of these names is a mislink.
 OUTLETS = (
-    "券商中国", "证券时报", "中国证券报", "上海证券报", "证券日报", "经济参考报", "第一财经",
-    "财联社", "21世纪经济报道", "每日经济新闻", "经济观察报", "中国基金报", "期货日报", "金融时报",
-    "中国经营报", "国际金融报", "华夏时报", "新京报", "证券市场周刊", "新华社", "央视新闻",
-    "人民日报", "界面新闻", "澎湃新闻", "中新经纬", "北京商报", "红星新闻", "时代财经",
-    "东方财富网", "天天基金网", "中国新闻网", "经济日报", "证券之星", "同花顺",
+    "券商中国",
+    "证券时报",
+    "中国证券报",
+    "上海证券报",
+    "证券日报",
+    "经济参考报",
+    "第一财经",
+    "财联社",
+    "21世纪经济报道",
+    "每日经济新闻",
+    "经济观察报",
+    "中国基金报",
+    "期货日报",
+    "金融时报",
+    "中国经营报",
+    "国际金融报",
+    "华夏时报",
+    "新京报",
+    "证券市场周刊",
+    "新华社",
+    "央视新闻",
+    "人民日报",
+    "界面新闻",
+    "澎湃新闻",
+    "中新经纬",
+    "北京商报",
+    "红星新闻",
+    "时代财经",
+    "东方财富网",
+    "天天基金网",
+    "中国新闻网",
+    "经济日报",
+    "证券之星",
+    "同花顺",
 )
 
 
@@ -88,8 +156,7 @@ def _ordinary_word(name: str) -> bool:
     jieba = _segmenter()
     words = list(jieba.posseg.cut(name, HMM=False))
     return bool(words) and all(
-        len(w.word) >= 2 and w.flag not in _PROPER_TAGS and jieba.dt.FREQ.get(w.word, 0) >= _COMMON_FREQ
-        for w in words
+        len(w.word) >= 2 and w.flag not in _PROPER_TAGS and jieba.dt.FREQ.get(w.word, 0) >= _COMMON_FREQ for w in words
     )
 
 
@@ -148,9 +215,9 @@ def flag_across(entities: Iterable[Entity]) -> list[Entity]:
     out = []
     for e in items:
         counts = names.get(e.code or "")
-        if counts and len(counts) > 1 and not e.suspicious:
-            usual, _ = counts.most_common(1)[0]
-            if e.name != usual:
-                e = replace(e, suspicious=True, reason=f"{e.code} is elsewhere linked as «{usual}»")
-        out.append(e)
+        usual = counts.most_common(1)[0][0] if counts and len(counts) > 1 else e.name
+        if e.name != usual and not e.suspicious:
+            out.append(replace(e, suspicious=True, reason=f"{e.code} is elsewhere linked as «{usual}»"))
+        else:
+            out.append(e)
     return out

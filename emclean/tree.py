@@ -38,7 +38,7 @@ def discover(
                 found.add(top)
         else:
             problems.append(f"{top}: no such file or folder")
-    return sorted(found, key=lambda p: str(p)), problems
+    return sorted(found, key=str), problems
 
 
 def _walk(top: Path) -> Iterator[Path]:

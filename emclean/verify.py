@@ -59,4 +59,4 @@ def _first_difference(expected: str, shown: str) -> str:
     n = 0
     while n < min(len(expected), len(shown)) and expected[n] == shown[n]:
         n += 1
-    return f"at character {n}: expected {expected[n:n + 12]!r}, shown {shown[n:n + 12]!r}"
+    return f"at character {n}: expected {expected[n : n + 12]!r}, shown {shown[n : n + 12]!r}"

@@ -71,10 +71,7 @@ def _runs(node: object) -> int:
 def seen_markdown(markdown: str) -> Seen:
     """A reader's view of Markdown rendered by markdown-it (CommonMark + GFM tables)."""
     raw = sum(
-        1
-        for t in MD.parse(markdown)
-        for c in [t, *(t.children or [])]
-        if c.type in ("html_block", "html_inline")
+        1 for t in MD.parse(markdown) for c in [t, *(t.children or [])] if c.type in ("html_block", "html_inline")
     )
     seen = seen_html(MD.render(LIQUID_RAW.sub("", markdown)))
     return Seen(seen.text, seen.strong, seen.images, seen.tables, raw, seen.stars, seen.cells)

@@ -91,7 +91,9 @@ def test_glossary_has_no_code_and_an_https_url() -> None:
 
 def test_line_and_context() -> None:
     """line is the 1-based line of the link; context is up to 10 characters either side."""
-    html = "<p>一二三四五六七八九十甲乙\n<a class='keytip' data-code='1,600519'>贵州茅台</a>子丑寅卯辰巳午未申酉戌亥</p>"
+    html = (
+        "<p>一二三四五六七八九十甲乙\n<a class='keytip' data-code='1,600519'>贵州茅台</a>子丑寅卯辰巳午未申酉戌亥</p>"
+    )
     (e,) = emclean.list_entities(html)
     assert e.line == 2
     assert e.context == "三四五六七八九十甲乙贵州茅台子丑寅卯辰巳午未申酉"
@@ -208,7 +210,13 @@ def test_seed_like_post_entities() -> None:
     corpus = need_corpus()
     out = run("entities", str(corpus / "posts" / "2022-05-30-202205302396671645.md"), "--format", "json")[1]
     found = {(e["name"], e["code"]) for e in json.loads(out)}
-    for pair in [("腾讯控股", "00700.HK"), ("美的集团", "000333.SZ"), ("阿里巴巴", "BABA.N"), ("拼多多", "PDD.O"), ("证券", "BK0473")]:
+    for pair in [
+        ("腾讯控股", "00700.HK"),
+        ("美的集团", "000333.SZ"),
+        ("阿里巴巴", "BABA.N"),
+        ("拼多多", "PDD.O"),
+        ("证券", "BK0473"),
+    ]:
         assert pair in found
     ppi = [e for e in json.loads(out) if e["name"] == "PPI"]
     assert ppi[0]["suspicious"] is True

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES
-from rendering import seen_html, seen_markdown, Seen
+from rendering import Seen, seen_html, seen_markdown
 from typer.testing import CliRunner
 
 import emclean
@@ -30,7 +30,9 @@ def flags_of(case: Path) -> list[str]:
 
 def expected_of(case: Path) -> Path:
     flags = flags_of(case)
-    ext = {"json": ".json", "text": ".txt"}.get(flags[flags.index("--format") + 1] if "--format" in flags else "", ".md")
+    ext = {"json": ".json", "text": ".txt"}.get(
+        flags[flags.index("--format") + 1] if "--format" in flags else "", ".md"
+    )
     return case.with_name(case.name.split(".in.")[0] + ".out" + ext)
 
 

@@ -39,7 +39,8 @@ def make_tree(root: Path) -> dict[Path, tuple[bytes, bytes]]:
 def stop_midway(root: Path, expected: dict[Path, tuple[bytes, bytes]], sig: int) -> int:
     proc = subprocess.Popen(
         [sys.executable, "-m", "emclean", "fix", "-q", str(root)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     watched = sorted(p for p, (old, new) in expected.items() if old != new)
     deadline = time.monotonic() + 60
@@ -66,7 +67,8 @@ def test_every_file_is_old_or_new(tmp_path: Path, sig: int) -> None:
         data = path.read_bytes()
         assert data in (old, new), f"{path} is neither the old nor the new file"
         states["old" if data == old and old != new else "new"] += 1
-    assert states["old"] and states["new"], "the run was not stopped in the middle"
+    assert states["old"], "the run was not stopped in the middle"
+    assert states["new"], "the run was not stopped in the middle"
     leftovers = [p for p in tmp_path.rglob("*") if p.name.endswith(".emclean-tmp")]
     if sig != signal.SIGKILL:
         assert code == 130

@@ -24,7 +24,10 @@ ENTITY_LINK = re.compile(r"https?://(?:quote|data)\.eastmoney\.com", re.I)
 def build(source: Path, target: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["jekyll", "build", "--safe", "--quiet", "-s", str(source), "-d", str(target)],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 

@@ -82,7 +82,7 @@ def test_links_and_html_in_text_stay_text() -> None:
 
 def test_kramdown_typography_is_escaped() -> None:
     """Quotes, dashes, ellipses, guillemets, math and attribute lists stay literal in kramdown."""
-    assert md("<p>\"引号\" it's</p>") == r"\"引号\" it\'s"
+    assert md('<p>"引号" it\'s</p>') == r"\"引号\" it\'s"
     assert md("<p>a--b...c</p>") == r"a\-\-b\.\.\.c"
     assert md("<p>&lt;&lt;书&gt;&gt;</p>") == r"\<\<书\>\>"
     assert md("<p>$$x$$ {:.c} a|b</p>") == r"\$\$x\$\$ \{:.c} a\|b"

@@ -12,17 +12,23 @@ import emclean
 from emclean import verify
 
 MD = MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough")
-PROFILE = settings(
-    max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
-)
+PROFILE = settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 # Text that trips Markdown: ASCII punctuation, CJK, full-width punctuation and spaces, Liquid.
 ALPHABET = "中文股价上涨新产业链创" + "，。、“”《》（）：；！？　" + "*_~`#[]()<>!&|{}$\\\"'-+.:=^@%/ " + "ab1 \n"
 text = st.text(alphabet=ALPHABET, min_size=0, max_size=40).map(htmllib.escape)
 code = st.sampled_from(["0,300832", "1,600519", "116,00700", "105,PDD", "106,BABA", "90,BK0474", "002353", "150,1"])
 href = st.sampled_from(
-    ["https://finance.eastmoney.com/a/1.html", "http://x.com/a_(b)", "javascript:alert(1)", "data:text/html,x",
-     "#top", "mailto:a@b.c", "//x.com/y", "/relative"]
+    [
+        "https://finance.eastmoney.com/a/1.html",
+        "http://x.com/a_(b)",
+        "javascript:alert(1)",
+        "data:text/html,x",
+        "#top",
+        "mailto:a@b.c",
+        "//x.com/y",
+        "/relative",
+    ]
 )
 
 
@@ -33,14 +39,22 @@ def entity(draw: st.DrawFn) -> str:
     c = draw(code)
     market, _, number = c.partition(",")
     if kind == 0:
-        return (f'<span id="stock_{market}.{number}"><a href="http://quote.eastmoney.com/unify/r/{market}.{number}" '
-                f'class="keytip" data-code="{c}">{name}</a></span><span id="quote_{market}.{number}"></span>')
+        return (
+            f'<span id="stock_{market}.{number}"><a href="http://quote.eastmoney.com/unify/r/{market}.{number}" '
+            f'class="keytip" data-code="{c}">{name}</a></span><span id="quote_{market}.{number}"></span>'
+        )
     if kind == 1:
-        return f'<span web="1" href="http://quote.eastmoney.com/unify/r/{c}" class="em_stock_key_common" data-code="{c}">{name}</span>'
+        return (
+            f'<span web="1" href="http://quote.eastmoney.com/unify/r/{c}" class="em_stock_key_common" '
+            f'data-code="{c}">{name}</span>'
+        )
     if kind == 2:
         return f'<span id="Info.3293"><a href="http://data.eastmoney.com/zlsj/" class="infokey">{name}</a></span>'
     if kind == 3:
-        return f'<span data-code="601818,1,1" data-type="1" class="zwstock"><span data-type="2" data-code="1" class="zwstock">{name}</span></span>'
+        return (
+            '<span data-code="601818,1,1" data-type="1" class="zwstock">'
+            f'<span data-type="2" data-code="1" class="zwstock">{name}</span></span>'
+        )
     return f'<a class="em_stock_key_common" href="http://quote.eastmoney.com/r/0.002353">{name}</a>'
 
 
@@ -96,7 +110,8 @@ def test_fragments(html: str) -> None:
     again = emclean.convert(result.markdown)
     assert again.markdown == result.markdown
     assert not any(h.lower().startswith(("javascript:", "data:")) for h in links_of(result.markdown))
-    assert "<span" not in result.markdown and "keytip" not in result.markdown
+    assert "<span" not in result.markdown
+    assert "keytip" not in result.markdown
 
 
 @PROFILE
