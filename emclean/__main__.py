@@ -1,5 +1,5 @@
 """`python -m emclean`."""
 
-from .cli import main
+from .entry import main
 
 main()

@@ -13,10 +13,11 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from .entry import EXIT_CHANGES, EXIT_FAILED, EXIT_OK, EXIT_USAGE, write_out
 from .errors import EmcleanError, InputError, UsageError, VerifyError
 from .options import Annotate, InputKind, OutputFormat
 
-EXIT_OK, EXIT_CHANGES, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 123
+__all__ = ["EXIT_CHANGES", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "app", "main"]
 
 app = typer.Typer(
     name="emclean",
@@ -69,17 +70,6 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """Print one line on stderr and exit."""
     sys.stderr.write(f"emclean: {message}\n")
     raise typer.Exit(code)
-
-
-def write_out(text: str) -> None:
-    """Data to stdout as UTF-8, whatever the locale (never through rich)."""
-    buffer = getattr(sys.stdout, "buffer", None)
-    if buffer is None:
-        sys.stdout.write(text)
-        return
-    sys.stdout.flush()
-    buffer.write(text.encode("utf-8"))
-    buffer.flush()
 
 
 AnnotateOpt = Annotated[

@@ -128,7 +128,7 @@ def entity_table(headers: Sequence[str], rows: Sequence[Sequence[str]], total: s
     console = _console()
     table = Table(show_edge=False, header_style="bold", pad_edge=False)
     for h in headers:
-        table.add_column(h, justify="right" if h in ("count", "files", "line") else "left", overflow="fold")
+        table.add_column(h, justify="right" if h in ("count", "files", "line", "suspicious") else "left", overflow="fold")
     for row in rows:
         cells = [Text(c) for c in row]
         if row and row[-1] == "!":

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,6 +88,8 @@ def write_atomic(
         raise InputError(e.strerror or str(e)) from None
     if backup:
         _copy(target, target.with_name(target.name + backup), mode)
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".emclean-tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as out:
@@ -114,6 +115,8 @@ def _copy(source: Path, backup: Path, mode: int) -> None:
 
 def write_atomic_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
     """Write bytes atomically (used for backups)."""
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".emclean-tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as out:
