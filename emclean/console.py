@@ -127,8 +127,9 @@ def entity_table(headers: Sequence[str], rows: Sequence[Sequence[str]], total: s
     """The entity inventory as a table on stdout, with a one-line total."""
     console = _console()
     table = Table(show_edge=False, header_style="bold", pad_edge=False)
+    numeric = ("count", "files", "line", "suspicious")
     for h in headers:
-        table.add_column(h, justify="right" if h in ("count", "files", "line", "suspicious") else "left", overflow="fold")
+        table.add_column(h, justify="right" if h in numeric else "left", overflow="fold")
     for row in rows:
         cells = [Text(c) for c in row]
         if row and row[-1] == "!":
