@@ -6,7 +6,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, TextIO
@@ -116,29 +116,31 @@ def fix(
     from .files import fsync_folder
     from .fix import SKIPPED, Outcome, Report, Settings, Status, WriteBack, might_need_work, process
     from .parallel import run
-    from .tree import discover
+    from .tree import check as check_paths
+    from .tree import files
 
     write_back = WriteBack.from_flags(check=check, diff=diff)
-    found, problems = discover([Path(p) for p in paths], include, exclude)
+    tops = [Path(p) for p in paths]
+    problems = check_paths(tops)
     if problems:
         for problem in problems:
             say(f"emclean: {problem}")
         return 2
     report = Report(check=check or diff)
-    tty = terminal(sys.stderr) and not quiet
-    # A quick look at the raw bytes skips files without Eastmoney markup unparsed, so that
-    # a re-run over a clean tree costs little more than reading it.
-    candidates = [p for p in found if might_need_work(p)]
-    for _ in range(len(found) - len(candidates)):
-        report.add(SKIPPED)
-    if jobs > 1 and len(candidates) > 8:
-        # import the converter once, before the workers fork, instead of once in each
-        from . import pipeline, verify  # noqa: F401
-
     settings = Settings(options, write_back, backup, encoding)
-    jobs_list = [(str(p), settings) for p in candidates]
     folders: set[str] = set()
-    bar_context = _progress(len(found)) if tty and len(jobs_list) >= 200 else None
+    tty = terminal(sys.stderr) and not quiet
+    total = sum(1 for _ in files(tops, include, exclude)) if tty else 0
+    bar = None
+
+    def jobs_to_do() -> Iterator[tuple[str, Settings]]:
+        # A look at the raw bytes skips files without Eastmoney markup unparsed: a re-run
+        # over a clean tree costs little more than reading it.
+        for path in files(tops, include, exclude):
+            if might_need_work(path):
+                yield (str(path), settings)
+            else:
+                done(SKIPPED)
 
     def done(outcome: Outcome) -> None:
         report.add(outcome)
@@ -151,17 +153,20 @@ def fix(
                 say(("fixed " if write_back.writes else "would fix ") + outcome.path)
             if outcome.diff:
                 print_diff(outcome.diff, write)
-        if bar is not None and (report.scanned % 25 == 0 or report.scanned == len(found)):
+        if bar is not None and (report.scanned % 50 == 0 or report.scanned == total):
             from . import console
 
             console.advance(bar, report.scanned, report.elapsed)
 
-    if bar_context is not None:
-        with bar_context as bar:
-            finished = run(process, jobs_list, jobs, done)
+    def preload() -> None:
+        # import the converter once, before the workers fork, instead of once in each
+        from . import pipeline, verify  # noqa: F401
+
+    if tty and total >= 200:
+        with _progress(total) as bar:
+            finished = run(process, jobs_to_do(), jobs, done, before_pool=preload)
     else:
-        bar = None
-        finished = run(process, jobs_list, jobs, done)
+        finished = run(process, jobs_to_do(), jobs, done, before_pool=preload)
     report.interrupted = not finished
     for folder in sorted(folders):  # the renames are durable once their folders are synced
         fsync_folder(Path(folder))
@@ -223,7 +228,7 @@ def entities(
         for problem in problems:
             say(f"emclean: {problem}")
         unusable += len(problems)
-        run(inventory.scan_file, [(str(p), encoding) for p in files_found], jobs, found.append)
+        run(inventory.scan_file, [(str(p), encoding) for p in files_found], jobs, found.append, before_pool=_preload)
     for item in found:
         if item.error:
             say(f"emclean: {item.file}: {item.error}")
@@ -251,6 +256,12 @@ def entities(
         else:
             write(inventory.as_csv(headers, rows, delimiter="\t"))
     return 2 if unusable else 0
+
+
+def _preload() -> None:
+    """Load the converter once, before the workers fork (each worker loads the segmenter
+    itself, at the same time as the other workers and the parent's reading of files)."""
+    from . import pipeline  # noqa: F401
 
 
 def _mark(row: Sequence[str], by_file: bool) -> tuple[str, ...]:

@@ -95,8 +95,9 @@ def _cell(value: object) -> str:
 
 
 def as_json(entities: Iterable[Entity]) -> str:
-    """One JSON array of occurrences."""
-    return json.dumps([e.as_dict() for e in entities], ensure_ascii=False, indent=2) + "\n"
+    """One JSON array of occurrences, one occurrence per line."""
+    rows = [json.dumps(e.as_dict(), ensure_ascii=False) for e in entities]
+    return "[\n" + ",\n".join(rows) + "\n]\n" if rows else "[]\n"
 
 
 def as_jsonl(entities: Iterable[Entity]) -> str:

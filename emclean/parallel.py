@@ -7,8 +7,10 @@ for the files in progress to finish, so nothing is left half-done.
 from __future__ import annotations
 
 import signal
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import chain, islice
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -27,26 +29,46 @@ class Stop(BaseException):
 
 def run(
     func: Callable[[T], R],
-    jobs: Sequence[T],
+    jobs: Iterable[T],
     workers: int,
     on_result: Callable[[R], None],
+    *,
+    before_pool: Callable[[], object] | None = None,
+    chunk: int = 32,
 ) -> bool:
-    """Call `func` on every job (in order of jobs), then `on_result`; False if stopped early."""
+    """Call `func` on every job and hand each result, in job order, to `on_result`.
+
+    Jobs are consumed lazily and only a few chunks are in flight at a time, so memory does
+    not grow with their number. Fewer than 8 jobs, or `workers` 1, run in this process.
+    `before_pool` runs just before the workers start (to import what they will share).
+    Returns False if SIGINT/SIGTERM stopped the run (the files in progress are finished).
+    """
 
     def stop(signum: int, frame: object) -> None:
         raise Stop
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        if workers <= 1 or len(jobs) < 8:
-            for job in jobs:
+        pending = iter(jobs)
+        first = list(islice(pending, 8))
+        if workers <= 1 or len(first) < 8:
+            for job in chain(first, pending):
                 on_result(func(job))
             return True
-        chunk = max(1, min(256, len(jobs) // (workers * 8)))
+        if before_pool is not None:
+            before_pool()
         executor = ProcessPoolExecutor(max_workers=workers, initializer=_quiet_worker)
+        in_flight: deque[Future[list[R]]] = deque()
         try:
-            for result in executor.map(func, jobs, chunksize=chunk):
-                on_result(result)
+            batches = _batches(chain(first, pending), chunk)
+            for batch in batches:
+                in_flight.append(executor.submit(_call_all, func, batch))
+                if len(in_flight) >= workers * 3:
+                    for result in in_flight.popleft().result():
+                        on_result(result)
+            while in_flight:
+                for result in in_flight.popleft().result():
+                    on_result(result)
         except Stop:
             executor.shutdown(wait=True, cancel_futures=True)
             return False
@@ -57,3 +79,14 @@ def run(
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+
+
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _call_all(func: Callable[[T], R], batch: list[T]) -> list[R]:
+    """A worker's task: one function over a batch of jobs."""
+    return [func(job) for job in batch]

@@ -118,8 +118,6 @@ def _segmenter() -> Any:
     import logging
 
     import jieba
-    import jieba.posseg
-
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     return jieba
@@ -154,10 +152,24 @@ def _ordinary_word(name: str) -> bool:
     if name.endswith(_COMPANY_ENDINGS):
         return False
     jieba = _segmenter()
-    words = list(jieba.posseg.cut(name, HMM=False))
-    return bool(words) and all(
-        len(w.word) >= 2 and w.flag not in _PROPER_TAGS and jieba.dt.FREQ.get(w.word, 0) >= _COMMON_FREQ for w in words
-    )
+    words = list(jieba.cut(name, HMM=False))
+    common = all(len(w) >= 2 and jieba.dt.FREQ.get(w, 0) >= _COMMON_FREQ for w in words)
+    if not (words and common):
+        return False
+    # only now the part-of-speech table (half a second to load): no proper noun among them
+    return all(tag not in _PROPER_TAGS for tag in map(_tag, words))
+
+
+@lru_cache(maxsize=1)
+def _tagger() -> Any:
+    import jieba.posseg
+
+    return jieba.posseg.dt
+
+
+def _tag(word: str) -> str:
+    """jieba's part-of-speech tag of a dictionary word."""
+    return str(_tagger().word_tag_tab.get(word, "x"))
 
 
 def reason(entity: Entity) -> str | None:

@@ -14,37 +14,55 @@ SKIP_DIRS = frozenset({".git", "_site", "node_modules", ".jekyll-cache", ".sass-
 TEMP_SUFFIX = ".emclean-tmp"
 
 
-def discover(
-    paths: Iterable[Path], include: Iterable[str] = (), exclude: Iterable[str] = ()
-) -> tuple[list[Path], list[str]]:
-    """Files to process under `paths` (sorted), and one message per path that is unusable.
-
-    Folders are walked for *.md, *.markdown, *.html; hidden folders and build output are
-    skipped; symlinked folders are not followed (so no loops and no leaving the tree).
-    Stale temp files of an interrupted run are removed on the way.
-    """
-    include, exclude = tuple(include), tuple(exclude)
-    found: set[Path] = set()
-    problems: list[str] = []
+def check(paths: Iterable[Path]) -> list[str]:
+    """One message per path that cannot be used (missing, or a symlinked folder)."""
+    problems = []
     for top in paths:
         if top.is_symlink() and top.is_dir():
             problems.append(f"{top}: is a symlink to a folder (not followed)")
-        elif top.is_dir():
-            for path in _walk(top):
-                if _wanted(path, include, exclude):
-                    found.add(path)
-        elif top.exists() or top.is_symlink():
-            if _wanted(top, include, exclude, explicit=True):
-                found.add(top)
-        else:
+        elif not (top.exists() or top.is_symlink()):
             problems.append(f"{top}: no such file or folder")
-    return sorted(found, key=str), problems
+    return problems
+
+
+def files(paths: Iterable[Path], include: Iterable[str] = (), exclude: Iterable[str] = ()) -> Iterator[Path]:
+    """The files to process under `paths`, one at a time, in a stable order.
+
+    Folders are walked for *.md, *.markdown, *.html (names sorted, files before subfolders);
+    hidden folders and build output are skipped; symlinked folders are not followed (no
+    loops, no leaving the tree). Stale temp files of an interrupted run are removed.
+    Nothing is collected first, so memory does not grow with the tree.
+    """
+    include, exclude = tuple(include), tuple(exclude)
+    tops = list(paths)
+    seen: set[Path] | None = set() if len(tops) > 1 else None  # overlapping arguments
+    for top in tops:
+        if top.is_symlink() and top.is_dir():
+            continue
+        found = _walk(top) if top.is_dir() else iter([top] if top.exists() or top.is_symlink() else [])
+        for path in found:
+            if not _wanted(path, include, exclude, explicit=path is top):
+                continue
+            if seen is not None:
+                key = path.absolute()
+                if key in seen:
+                    continue
+                seen.add(key)
+            yield path
+
+
+def discover(
+    paths: Iterable[Path], include: Iterable[str] = (), exclude: Iterable[str] = ()
+) -> tuple[list[Path], list[str]]:
+    """All files under `paths` (see `files`), and the messages of `check`."""
+    tops = list(paths)
+    return list(files(tops, include, exclude)), check(tops)
 
 
 def _walk(top: Path) -> Iterator[Path]:
     for folder, dirs, names in os.walk(top, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)
-        for name in names:
+        for name in sorted(names):
             if name.endswith(TEMP_SUFFIX) and name.startswith("."):
                 _remove_stale(Path(folder, name))
             elif name.endswith(SUFFIXES) and not name.startswith("."):
