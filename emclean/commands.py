@@ -41,13 +41,22 @@ def visible_text(result: Result) -> str:
 
 
 def record(result: Result) -> dict[str, object]:
-    """The JSON form of a conversion."""
+    """The JSON form of a conversion (its links flagged as `emclean entities` flags them)."""
     return {
         "markdown": result.markdown,
         "text": visible_text(result),
-        "entities": [e.as_dict() for e in result.entities],
+        "entities": entity_records(result),
         "meta": {"kind": result.kind, **result.meta},
     }
+
+
+def entity_records(result: Result) -> list[dict[str, object]]:
+    """The entity records of a conversion, with `suspicious` and `reason` filled in."""
+    if not result.entities:
+        return []
+    from .suspicion import flag
+
+    return [e.as_dict() for e in flag(list(result.entities))]
 
 
 def convert_one(
@@ -288,6 +297,6 @@ def convert_stream(source: str, options: Options, encoding: str | None, write: W
             sys.stderr.write(f"emclean: {source}:{number}: {e}\n")
             write(json.dumps({"id": ident, "error": str(e)}, ensure_ascii=False) + "\n")
             continue
-        out = {"id": ident, "markdown": result.markdown, "entities": [e.as_dict() for e in result.entities]}
+        out = {"id": ident, "markdown": result.markdown, "entities": entity_records(result)}
         write(json.dumps(out, ensure_ascii=False) + "\n")
     return 123 if failed else 0
