@@ -118,9 +118,7 @@ def bench_big(quick: bool) -> None:
     from selectolax.lexbor import LexborHTMLParser
 
     # the corpus's article paragraphs (balanced elements: a long article, not nested junk)
-    paragraphs = [
-        p.html or "" for _, body in corpus_docs() for p in LexborHTMLParser(body).css("p, table, center")
-    ]
+    paragraphs = [p.html or "" for _, body in corpus_docs() for p in LexborHTMLParser(body).css("p, table, center")]
     paragraph_html = "".join(paragraphs)
     sizes = (2, 20) if quick else (5, 50)
     with tempfile.TemporaryDirectory() as tmp:

@@ -118,6 +118,7 @@ def _segmenter() -> Any:
     import logging
 
     import jieba
+
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     return jieba
