@@ -186,12 +186,13 @@ def fix_links(root: dom.Node, state: State) -> None:
 
 
 def fix_images(root: dom.Node, state: State) -> None:
-    """Images keep src and alt; protocol-relative sources get https; script sources go."""
+    """Images keep src and alt; protocol-relative sources get https; script sources go
+    (inline `data:image/...` pictures stay: they are pictures)."""
     for node in dom.select(root, "img"):
         src = (dom.get(node, "src") or "").strip()
         if src.startswith("//"):
             src = "https:" + src
-        if not src or re.match(r"^(?:javascript|data|vbscript):", src, re.I):
+        if not src or re.match(r"^(?:javascript:|vbscript:|data:(?!image/))", src, re.I):
             state.drop(node, "image")
             continue
         values = {"src": src}

@@ -149,9 +149,11 @@ class Codec:
         self.dashes = re.compile(re.escape(self.ph["-"]) + "{2,}")
         self.dots = re.compile(re.escape(self.ph["."]) + "{3,}")
         self.guillemets = re.compile(re.escape(self.ph[">"]) + "{2,}")
-        ws = re.escape(" \u00a0" + self.ideo)
+        ws = re.escape(" \u00a0" + self.ideo + self.br)
         self.seg_run = re.compile(f"[ {re.escape(self.seg)}]*{re.escape(self.seg)}[ {re.escape(self.seg)}]*")
         self.spaces = re.compile(" {2,}")
+        pad = re.escape(" \u00a0\t" + self.ideo + self.seg)
+        self.br_run = re.compile(f"[{pad}]*(?:{re.escape(self.br)}[{pad}]*)+")
         opens = re.escape("".join(self.opens))
         closes = re.escape("".join(self.closes))
         self.open_ws = re.compile(f"([{opens}]+)([{ws}]+)")
@@ -180,6 +182,8 @@ class Codec:
             return self.ascii[ch]
         if ch in self.markers:
             return (self.opens.get(ch) or self.closes[ch])[0]
+        if ch == self.br:
+            return "\n"
         if ch == self.tok_open:
             return "["
         if ch == self.tok_close:
@@ -234,7 +238,7 @@ class Finisher:
                 continue
             out.extend(self._line(line))
             i += 1
-        return _squeeze(out)
+        return _squeeze(out).replace(self.c.br + "\n", "  \n")
 
     def _line(self, line: str) -> list[str]:
         """One rendered line → one or more final lines (a `<br>` splits a paragraph)."""
@@ -261,9 +265,11 @@ class Finisher:
                 if text:
                     if result:
                         result.append(blank)
-                    result.append(prefix + text)
+                    # a hard break inside emphasis continues the paragraph on the next line
+                    result.extend(prefix + piece for piece in text.split("\n"))
             return result or [blank]
-        text = self._inline(content.replace(self.c.br, " "), kind)
+        # one-line blocks: a break is a space in a table cell, a line break elsewhere
+        text = self._inline(content.replace(self.c.br, " " if kind == "cell" else self.c.seg), kind)
         if not text:
             return [quote.rstrip()] if kind == "para" else []
         if kind == "item":
@@ -272,9 +278,10 @@ class Finisher:
         return [prefix + text]
 
     def _split_breaks(self, content: str) -> list[str]:
-        """Split at `<br>` markers, closing and reopening emphasis across each split.
+        """Split at `<br>` markers into paragraphs.
 
-        A break inside a link's text becomes a space: a link cannot span paragraphs.
+        A break inside bold or italic stays (it becomes a Markdown hard line break, so the
+        bold run stays one run); a break inside a link's text becomes a space.
         """
         parts: list[str] = []
         open_stack: list[str] = []
@@ -287,10 +294,11 @@ class Finisher:
                 brackets = max(0, brackets - 1)
             if ch == self.c.br and brackets:
                 current.append(" ")
+            elif ch == self.c.br and open_stack:
+                current.append(ch)
             elif ch == self.c.br:
-                closing = "".join(self.c.partner[o] for o in reversed(open_stack))
-                parts.append("".join(current) + closing)
-                current = list(open_stack)
+                parts.append("".join(current))
+                current = []
             else:
                 if ch in self.c.opens:
                     open_stack.append(ch)
@@ -341,6 +349,9 @@ class Finisher:
         if self.c.tok_open in s:
             s = self.c.link.sub(self._autolink, s)
         s = s.strip(self.c.strip_chars)
+        if self.c.br in s:  # hard line breaks (inside emphasis): one paragraph on several lines
+            s = self.c.br_run.sub(self.c.br, s)
+            return self._escape(s, kind).replace(self.c.br, self.c.br + "\n")
         return self._escape(s, kind) if s else ""
 
     def _mixed_emphasis(self, s: str, kind: str) -> str:
@@ -511,6 +522,7 @@ class Finisher:
             return s
         if (
             c.context.search(s)
+            or c.br in s
             or (kind in ("para", "item") and (s[0] in c.ascii or s[0].isdigit()))
             or c.dashes.search(s)
             or c.dots.search(s)
@@ -536,8 +548,8 @@ class _Escaper:
     def __init__(self, codec: Codec, s: str, kind: str) -> None:
         self.c = codec
         self.kind = kind
-        if kind in ("para", "item"):
-            s = self._escape_line_start(s)
+        if kind in ("para", "item"):  # each line of the block (after a hard break too)
+            s = codec.br.join(self._escape_line_start(line) for line in s.split(codec.br))
         # runs that kramdown turns into typography: -- → –, ... → …, >> → »
         for run in (codec.dashes, codec.dots, codec.guillemets):
             if run.search(s):
@@ -695,5 +707,3 @@ def _squeeze(lines: list[str]) -> str:
         out.pop()
     return "\n".join(out)
 
-
-Restorer = Callable[[str], str]

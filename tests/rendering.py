@@ -62,10 +62,8 @@ def _inside_strong(node: object) -> bool:
 
 
 def _runs(node: object) -> int:
-    """Bold runs a reader sees: one per <br>-separated piece with text (emclean splits there)."""
-    html = node.html or ""  # type: ignore[attr-defined]
-    pieces = re.split(r"<br\s*/?>", html)
-    return sum(1 for piece in pieces if WS.sub("", LexborHTMLParser(piece).text() or ""))
+    """1 for a bold element with text in it (nested bold is one run: Markdown cannot nest it)."""
+    return 1 if WS.sub("", node.text() or "") else 0  # type: ignore[attr-defined]
 
 
 def seen_markdown(markdown: str) -> Seen:

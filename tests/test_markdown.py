@@ -108,6 +108,16 @@ def test_br_splits_paragraphs() -> None:
     assert md("<p>一<br>二<br/></p>") == "一\n\n二"
 
 
+def test_br_inside_bold_is_a_hard_break() -> None:
+    """<br> inside bold keeps one bold run, on two lines (a Markdown hard line break)."""
+    assert md("<p><strong>粗<br>体</strong></p>") == "**粗  \n体**"
+
+
+def test_br_in_list_items_and_cells() -> None:
+    """In a list item a break joins Chinese without a space; in a table cell it is a space."""
+    assert md("<ul><li>乙<br>丙</li><li><p>a</p><p>b</p></li></ul>") == "- 乙丙\n- a b"
+
+
 def test_images() -> None:
     """Images keep alt and src; protocol-relative URLs get https; <center> is unwrapped."""
     assert md('<center><img src="//a.com/x.jpg" alt="图"></center>') == "![图](https://a.com/x.jpg)"
