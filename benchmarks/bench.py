@@ -86,6 +86,8 @@ def bench_convert(quick: bool) -> None:
 
 def bench_cold(quick: bool) -> None:
     print("cold start: one command, one file")
+    # as after `pip install`: bytecode compiled (this also holds with PYTHONDONTWRITEBYTECODE set)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "emclean")], check=True)
     files = [
         CORPUS / "posts" / "2022-05-30-202205302396671645.md",
         CORPUS / "pages" / "idx67475179252__test_news.py.html",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -70,6 +69,8 @@ def convert_one(
     elif output is OutputFormat.TEXT:
         write(visible_text(result))
     elif output is OutputFormat.JSON:
+        import json
+
         write(json.dumps(record(result), ensure_ascii=False, indent=2) + "\n")
     else:
         write(result.markdown)
@@ -280,6 +281,8 @@ def _mark(row: Sequence[str], by_file: bool) -> tuple[str, ...]:
 
 def convert_stream(source: str, options: Options, encoding: str | None, write: Writer) -> int:
     """`emclean convert --format jsonl`: {"id", "html"} per line → {"id", "markdown", "entities"}."""
+    import json
+
     text = read_source(source, encoding).content
     failed = 0
     for number, line in enumerate(text.splitlines(), 1):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 
@@ -90,6 +89,8 @@ def _convert_page(text: str, options: Options, kind: str, details: bool) -> Resu
     if notes:
         markdown = _join_blocks(markdown, "\n".join(notes))
     if options.front_matter:
+        import json
+
         front = "".join(f"{key}: {json.dumps(meta[key], ensure_ascii=False)}\n" for key in meta)
         markdown = f"---\n{front}---\n\n{markdown}" if markdown else f"---\n{front}---"
     markdown = markdown + "\n" if markdown else ""
@@ -267,6 +268,8 @@ def _post_meta(post: Post) -> dict[str, str]:
 def _yaml_scalar(raw: str) -> str:
     """A one-line YAML scalar: double-quoted (JSON escapes), single-quoted, or plain."""
     if len(raw) >= 2 and raw[0] == raw[-1] == '"':
+        import json
+
         try:
             return str(json.loads(raw))
         except ValueError:
