@@ -63,7 +63,7 @@ def convert_one(
 ) -> None:
     """`emclean convert`: one document in, its Markdown (or diff, text, JSON) out."""
     text = read_source(source, encoding)
-    result = convert(text.content, options)
+    result = convert(text.content, options, details=output is OutputFormat.JSON)
     if diff:
         show_diff(text.content, result.markdown, source, write)
     elif output is OutputFormat.TEXT:
@@ -294,7 +294,7 @@ def convert_stream(source: str, options: Options, encoding: str | None, write: W
             if not isinstance(item, dict) or not isinstance(item.get("html"), str):
                 raise InputError('expected an object with an "html" string')
             ident = item.get("id")
-            result = convert(item["html"], options)
+            result = convert(item["html"], options, details=True)
         except (ValueError, InputError) as e:
             failed += 1
             sys.stderr.write(f"emclean: {source}:{number}: {e}\n")

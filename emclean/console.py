@@ -7,7 +7,6 @@ Markdown is never passed through rich markup: every line is a `Text` built piece
 from __future__ import annotations
 
 import difflib
-import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -142,10 +141,3 @@ def entity_table(headers: Sequence[str], rows: Sequence[Sequence[str]], total: s
 def error(message: str) -> None:
     """One error line on stderr, in red on a terminal."""
     _console(stderr=True).print(Text(message, style="red"))
-
-
-def is_terminal(stream: object = None) -> bool:
-    """True if `stream` (default stdout) is a terminal."""
-    target = stream if stream is not None else sys.stdout
-    isatty = getattr(target, "isatty", None)
-    return bool(isatty and isatty())

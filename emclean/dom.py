@@ -82,6 +82,8 @@ def select(node: Node | Tree, css: str) -> list[Node]:
 
     (lexbor returns an element once per selector of a list that it matches.)
     """
+    if "," not in css:  # one selector: lexbor lists each element once
+        return list(node.css(css))
     seen: set[int] = set()
     out = []
     for found in node.css(css):
@@ -161,11 +163,6 @@ def unwrap(node: Node) -> None:
         node.unwrap()
 
 
-def replace_with_text(node: Node, value: str) -> None:
-    """Replace `node` (and its subtree) by one text node."""
-    node.replace_with(value)
-
-
 def insert_text_after(node: Node, value: str) -> None:
     """Put a text node right after `node`."""
     node.insert_after(value)
@@ -228,16 +225,6 @@ def is_comment(node: Node) -> bool:
     return node.tag == _COMMENT_TAG
 
 
-def has_element_children(node: Node) -> bool:
-    """True if `node` has any element child."""
-    child = node.child
-    while child is not None:
-        if child.tag not in (_TEXT_TAG, _COMMENT_TAG):
-            return True
-        child = child.next
-    return False
-
-
 def same(a: Node, b: Node) -> bool:
     """True if both handles point at the same node."""
     return bool(a.mem_id == b.mem_id)
@@ -284,13 +271,12 @@ def text_with_offsets(block: Node, targets: Iterable[Node]) -> tuple[str, dict[i
     parts: list[str] = []
     size = 0
     for node in block.traverse(include_text=True):
-        mem = node.mem_id
-        if mem in wanted:
-            found[mem] = size
         if node.tag == _TEXT_TAG:
             value = node.text_content or ""
             parts.append(value)
             size += len(value)
+        elif node.mem_id in wanted:
+            found[node.mem_id] = size
     return "".join(parts), found
 
 

@@ -152,7 +152,7 @@ def process(job: tuple[str, Settings]) -> Outcome:
         from . import verify
         from .pipeline import convert
 
-        result = convert(text.content, settings.options, details=False)
+        result = convert(text.content, settings.options)
         if not result.changed:
             return Outcome(name, Status.UNCHANGED, entities=len(result.entities))
         problems = verify.check(result)

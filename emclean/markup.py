@@ -149,6 +149,10 @@ class Codec:
         self.dashes = re.compile(re.escape(self.ph["-"]) + "{2,}")
         self.dots = re.compile(re.escape(self.ph["."]) + "{3,}")
         self.guillemets = re.compile(re.escape(self.ph[">"]) + "{2,}")
+        # anything at all the escaper may have to act on (one search instead of five)
+        self.escapable = re.compile(
+            "|".join(p.pattern for p in (self.context, self.dashes, self.dots, self.guillemets)) + "|" + re.escape(self.br)
+        )
         ws = re.escape(" \u00a0" + self.ideo + self.br)
         self.seg_run = re.compile(f"[ {re.escape(self.seg)}]*{re.escape(self.seg)}[ {re.escape(self.seg)}]*")
         self.spaces = re.compile(" {2,}")
@@ -520,14 +524,7 @@ class Finisher:
         c = self.c
         if not c.any_private.search(s):
             return s
-        if (
-            c.context.search(s)
-            or c.br in s
-            or (kind in ("para", "item") and (s[0] in c.ascii or s[0].isdigit()))
-            or c.dashes.search(s)
-            or c.dots.search(s)
-            or c.guillemets.search(s)
-        ):
+        if c.escapable.search(s) or (kind in ("para", "item") and (s[0] in c.ascii or s[0].isdigit())):
             s = _Escaper(c, s, kind).run()
         if c.tok_open in s:
             s = c.token.sub(self._token, s)
@@ -706,4 +703,3 @@ def _squeeze(lines: list[str]) -> str:
     while out and out[-1] in ("", ">"):
         out.pop()
     return "\n".join(out)
-
