@@ -74,7 +74,7 @@ def bench_convert(quick: bool) -> None:
     docs = corpus_docs()
     many = (docs * (10000 // len(docs) + 1))[: (1000 if quick else 10000)]
     for name, items, repeat in (
-        ("corpus bodies", docs * 20, 7),
+        ("corpus bodies (×20)", docs * 20, 7),
         (f"corpus replicated to {len(many):,} docs", many, 3),
     ):
         # interleaved rounds, best of each: a slower moment of the machine hits all three
@@ -83,7 +83,6 @@ def bench_convert(quick: bool) -> None:
             base = min(base, best_of(lambda items=items: [html2text_convert(b) for _, b in items], 1))
             ours = min(ours, best_of(lambda items=items: [emclean.convert(t) for t, _ in items], 1))
             mdfy = min(mdfy, best_of(lambda items=items: [markdownify(b, heading_style="ATX") for _, b in items], 1))
-        name = "corpus bodies (×20)" if name == "corpus bodies" else name
         row(f"convert, {name}", f"{ours:.3f}s", f"html2text {base:.3f}s", f"**{ours / base:.2f}×** html2text")
         row(f"markdownify, {name}", "", f"markdownify {mdfy:.3f}s", f"{mdfy / base:.2f}× html2text")
 

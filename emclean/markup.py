@@ -150,9 +150,8 @@ class Codec:
         self.dots = re.compile(re.escape(self.ph["."]) + "{3,}")
         self.guillemets = re.compile(re.escape(self.ph[">"]) + "{2,}")
         # anything at all the escaper may have to act on (one search instead of five)
-        self.escapable = re.compile(
-            "|".join(p.pattern for p in (self.context, self.dashes, self.dots, self.guillemets)) + "|" + re.escape(self.br)
-        )
+        parts = (self.context, self.dashes, self.dots, self.guillemets)
+        self.escapable = re.compile("|".join(p.pattern for p in parts) + "|" + re.escape(self.br))
         ws = re.escape(" \u00a0" + self.ideo + self.br)
         self.seg_run = re.compile(f"[ {re.escape(self.seg)}]*{re.escape(self.seg)}[ {re.escape(self.seg)}]*")
         self.spaces = re.compile(" {2,}")
