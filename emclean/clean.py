@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import dom
+from .codec import Codec, Tokens
 from .entities import Entity, annotation, describe, find, is_chart
-from .markup import Codec, Tokens
 from .options import Annotate, Options
 
 # Elements whose content a reader never sees as article text.

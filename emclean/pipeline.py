@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import clean, dom, render
+from .codec import Tokens, codec_for
 from .document import (
     ARTICLE_SELECTOR,
     Post,
@@ -18,7 +19,7 @@ from .document import (
 )
 from .entities import Entity, describe, find
 from .errors import InputError
-from .markup import Finisher, Tokens, codec_for
+from .markup import Finisher
 from .options import Annotate, Options
 
 _FRONT_KEY = re.compile(r"^(title|date)\s*:\s*(.*?)\s*$", re.M)

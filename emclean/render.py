@@ -12,8 +12,8 @@ from collections.abc import Iterable
 
 import html2text
 
+from .codec import Codec, Tokens
 from .dom import START, TEXT, Event
-from .markup import Codec, Tokens
 
 # Tags html2text knows and that keep their meaning.
 _KNOWN = frozenset("p div h1 h2 h3 h4 h5 h6 blockquote ul ol li table tr td th a img hr".split())
