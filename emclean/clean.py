@@ -203,8 +203,9 @@ def fix_images(root: dom.Node, state: State) -> None:
 
 
 def drop_empty_items(root: dom.Node, state: State) -> None:
-    """List items with nothing in them (html2text would glue the next item onto their line)."""
-    for item in reversed(dom.select(root, "li")):
+    """List items and quotes with nothing in them (html2text would glue what follows onto
+    their marker: `- - x`, `> > x`)."""
+    for item in reversed(dom.select(root, "li, blockquote")):
         if not dom.text(item).strip() and dom.first(item, "img") is None:
             state.drop(item, "empty")
 

@@ -14,10 +14,10 @@ from typing import Annotated, NoReturn
 import typer
 
 from .entry import EXIT_CHANGES, EXIT_FAILED, EXIT_OK, EXIT_USAGE, write_out
-from .errors import EmcleanError, InputError, UsageError, VerifyError
+from .errors import InputError, UsageError, VerifyError
 from .options import Annotate, InputKind, OutputFormat
 
-__all__ = ["EXIT_CHANGES", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "app", "main"]
+__all__ = ["EXIT_CHANGES", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "app"]
 
 app = typer.Typer(
     name="emclean",
@@ -205,18 +205,3 @@ def entities(
         write=write_out,
     )
     raise typer.Exit(code)
-
-
-def main() -> None:
-    """Entry point of the `emclean` command."""
-    try:
-        app()
-    except EmcleanError as e:  # an error a command did not name a file for
-        sys.stderr.write(f"emclean: {e}\n")
-        sys.exit(EXIT_USAGE)
-    except BrokenPipeError:
-        sys.stderr.close()
-        sys.exit(EXIT_OK)
-    except KeyboardInterrupt:
-        sys.stderr.write("emclean: interrupted\n")
-        sys.exit(130)

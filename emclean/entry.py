@@ -38,17 +38,22 @@ def convert_plain(source: str) -> int:
 
 
 def main() -> None:
-    """Run the `emclean` command."""
-    args = sys.argv[1:]
-    if len(args) == 2 and args[0] == "convert" and (args[1] == "-" or not args[1].startswith("-")):
-        try:
-            sys.exit(convert_plain(args[1]))
-        except BrokenPipeError:
-            sys.stderr.close()
-            sys.exit(EXIT_OK)
-        except KeyboardInterrupt:
-            sys.stderr.write("emclean: interrupted\n")
-            sys.exit(130)
-    from .cli import main as typer_main
+    """Run the `emclean` command (the one place where stray errors become exit codes)."""
+    from .errors import EmcleanError
 
-    typer_main()
+    args = sys.argv[1:]
+    try:
+        if len(args) == 2 and args[0] == "convert" and (args[1] == "-" or not args[1].startswith("-")):
+            sys.exit(convert_plain(args[1]))
+        from .cli import app
+
+        app()
+    except EmcleanError as e:  # an error a command did not name a file for
+        sys.stderr.write(f"emclean: {e}\n")
+        sys.exit(EXIT_USAGE)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(EXIT_OK)
+    except KeyboardInterrupt:
+        sys.stderr.write("emclean: interrupted\n")
+        sys.exit(130)

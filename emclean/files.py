@@ -57,17 +57,23 @@ def _guess(data: bytes) -> str | None:
 
 def read(path: Path, encoding: str | None = None) -> Text:
     """Read a document from disk; every failure is an InputError naming the cause."""
+    return decode(read_bytes(path), encoding)
+
+
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes; every failure is an InputError naming the cause."""
     try:
-        data = path.read_bytes()
+        if path.is_symlink() and not path.exists():
+            raise InputError("broken symlink")
+        return path.read_bytes()
     except IsADirectoryError:
         raise InputError("is a directory") from None
     except FileNotFoundError:
         raise InputError("no such file") from None
     except PermissionError:
-        raise InputError("permission denied") from None
+        raise InputError("permission denied (read)") from None
     except OSError as e:
         raise InputError(e.strerror or str(e)) from None
-    return decode(data, encoding)
 
 
 def write_atomic(

@@ -136,16 +136,7 @@ def process(job: tuple[str, Settings]) -> Outcome:
     name, settings = job
     path = Path(name)
     try:
-        if path.is_symlink() and not path.exists():
-            raise InputError("broken symlink")
-        try:
-            data = path.read_bytes()
-        except IsADirectoryError:
-            raise InputError("is a directory") from None
-        except FileNotFoundError:
-            raise InputError("no such file (deleted?)") from None
-        except PermissionError:
-            raise InputError("permission denied (read)") from None
+        data = files.read_bytes(path)
         if not might_be_eastmoney(data):
             return Outcome(name, Status.SKIPPED)
         text = files.decode(data, settings.encoding)

@@ -45,18 +45,9 @@ def scan_file(job: tuple[str, str | None]) -> Found:
     """Links of one file (a worker's job: path and encoding)."""
     path, encoding = job
     try:
-        data = Path(path).read_bytes()
-    except IsADirectoryError:
-        return Found(path, error="is a directory")
-    except FileNotFoundError:
-        return Found(path, error="no such file")
-    except PermissionError:
-        return Found(path, error="permission denied")
-    except OSError as e:
-        return Found(path, error=e.strerror or str(e))
-    if not might_be_eastmoney(data):
-        return Found(path)
-    try:
+        data = files.read_bytes(Path(path))
+        if not might_be_eastmoney(data):
+            return Found(path)
         text = files.decode(data, encoding)
     except InputError as e:
         return Found(path, error=str(e))

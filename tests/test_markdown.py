@@ -186,3 +186,9 @@ def test_liquid_endraw_in_text_stays_literal() -> None:
 def test_private_use_characters_in_text_survive() -> None:
     """Text that uses private-use characters (icon fonts) is not mistaken for markers."""
     assert md("<p>\ue000\ue024图标\ue001</p>") == "\ue000\ue024图标\ue001"
+
+
+def test_empty_items_and_quotes_vanish() -> None:
+    """An empty list item or quote does not glue what follows onto its marker."""
+    assert md("<ul><li></li><li>&gt;</li></ul>") == r"- \>"
+    assert md("<blockquote><p></p></blockquote><blockquote><p>&gt;</p></blockquote>") == r"> \>"
