@@ -29,6 +29,7 @@ _PREFIX = re.compile(r"(?P<quote>(?:>+ ?)?)(?P<indent> *)(?:(?P<item>(?:-|\d{1,9
 _TABLE_RULE = re.compile(r"^\s*(?:---\|)*---\s*$")
 # A thematic break: three or more of one of - * _ with optional spaces.
 _THEMATIC = re.compile(r"([-*_])(?: *\1){2,} *$")
+_SETEXT = re.compile(r"(=+|-+)[ \t]*$")
 _ORDERED = re.compile(r"\d{1,9}[.)](?:[ \t]|$)")
 _HEADING = re.compile(r"#{1,6}(?:[ \t]|$)")
 _LIQUID_OPEN = re.compile(r"\{[{%]")
@@ -404,7 +405,8 @@ class _Escaper:
         self.c = codec
         self.kind = kind
         if kind in ("para", "item"):  # each line of the block (after a hard break too)
-            s = codec.br.join(self._escape_line_start(line) for line in s.split(codec.br))
+            lines = s.split(codec.br)
+            s = codec.br.join(self._escape_line_start(line, continued=n > 0) for n, line in enumerate(lines))
         # runs that kramdown turns into typography: -- → –, ... → …, >> → »
         for run in (codec.dashes, codec.dots, codec.guillemets):
             if run.search(s):
@@ -425,14 +427,17 @@ class _Escaper:
     def _escape_run(self, m: re.Match[str]) -> str:
         return "".join("\\" + self.c.ascii[ch] for ch in m.group())
 
-    def _escape_line_start(self, s: str) -> str:
-        """Escape the text character that would start a block construct (list, heading...)."""
+    def _escape_line_start(self, s: str, *, continued: bool = False) -> str:
+        """Escape the text character that would start a block construct (list, heading...);
+        on a line that continues a paragraph, also a setext underline (`===`)."""
         head = self.c.restore(s[:12]) if s[:1] in self.c.ascii or s[:1].isdigit() else ""
         if not head:
             return s
         c0 = head[0]
         at = -1
-        if _starts_block(c0, head, lambda: self.c.restore(s)):
+        if _starts_block(c0, head, lambda: self.c.restore(s)) or (
+            continued and c0 in "=-" and _SETEXT.match(self.c.restore(s))
+        ):
             at = 0
         elif c0.isdigit():
             m = _ORDERED.match(head)

@@ -192,3 +192,8 @@ def test_empty_items_and_quotes_vanish() -> None:
     """An empty list item or quote does not glue what follows onto its marker."""
     assert md("<ul><li></li><li>&gt;</li></ul>") == r"- \>"
     assert md("<blockquote><p></p></blockquote><blockquote><p>&gt;</p></blockquote>") == r"> \>"
+
+
+def test_a_line_after_a_hard_break_cannot_underline() -> None:
+    """`=` or `-` alone after a hard break would make a setext heading: escaped."""
+    assert md("<p><strong>1<br></strong>=</p>") == "**1**  \n\\="
