@@ -475,6 +475,8 @@ class _Escaper:
             return "[" in head or self.c.ph["["] in head or self.c.tok_open in head
         if ch == "!":
             return i + 1 < len(self.s) and self.s[i + 1] in ("[", self.c.tok_open)
+        if ch == "(":  # right after a footnote reference `[^x]`, "(…)" would make it a link
+            return i > 0 and self.s[i - 1] in ("]", self.c.tok_close)
         if ch == "<":
             return (nxt is not None and ((nxt.isascii() and nxt.isalpha()) or nxt in "/!?<")) or prev == "<"
         if ch == "&":

@@ -197,3 +197,9 @@ def test_empty_items_and_quotes_vanish() -> None:
 def test_a_line_after_a_hard_break_cannot_underline() -> None:
     """`=` or `-` alone after a hard break would make a setext heading: escaped."""
     assert md("<p><strong>1<br></strong>=</p>") == "**1**  \n\\="
+
+
+def test_parenthesis_after_a_footnote_reference() -> None:
+    """`[^x](…)` would be a link: the parenthesis after a footnote reference is escaped."""
+    html = '<p><a class="keytip" data-code="0,300832">新产业</a>(300832)</p>'
+    assert md(html, annotate=emclean.Annotate.FOOTNOTE).splitlines()[0] == r"新产业[^300832-SZ]\(300832)"
