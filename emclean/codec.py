@@ -96,7 +96,7 @@ class Codec:
         self.any_private = re.compile(f"[{lo}-{hi}]")
         self.token = re.compile(f"{self.tok_open}([0-9]+){self.tok_close}")
         # placeholders whose escaping depends on context (all others never need it)
-        ctx = "\\*_~`[]!<&|${\"'#("
+        ctx = "\\*_~`[]!<&|${\"'#"
         self.context = re.compile("[" + "".join(re.escape(self.ph[c]) for c in ctx) + "]")
         self.dashes = re.compile(re.escape(self.ph["-"]) + "{2,}")
         self.dots = re.compile(re.escape(self.ph["."]) + "{3,}")

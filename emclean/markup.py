@@ -386,6 +386,8 @@ class Finisher:
         if c.escapable.search(s) or (kind in ("para", "item") and (s[0] in c.ascii or s[0].isdigit())):
             s = _Escaper(c, s, kind).run()
         if c.tok_open in s:
+            # right after a footnote reference `[^x]`, a text "(…)" would make it a link
+            s = s.replace(c.tok_close + c.ph["("], c.tok_close + "\\(")
             s = c.token.sub(self._token, s)
         return c.restore(s)
 
@@ -475,8 +477,6 @@ class _Escaper:
             return "[" in head or self.c.ph["["] in head or self.c.tok_open in head
         if ch == "!":
             return i + 1 < len(self.s) and self.s[i + 1] in ("[", self.c.tok_open)
-        if ch == "(":  # right after a footnote reference `[^x]`, "(…)" would make it a link
-            return i > 0 and self.s[i - 1] in ("]", self.c.tok_close)
         if ch == "<":
             return (nxt is not None and ((nxt.isascii() and nxt.isalpha()) or nxt in "/!?<")) or prev == "<"
         if ch == "&":
