@@ -223,12 +223,14 @@ class Finisher:
         the plain text, drop the italics, then all emphasis."""
         from . import commonmark
 
-        no_emphasis = self.c.marker.sub("", s)
-        plain = self._finish_inline(no_emphasis, kind)
-        wanted = commonmark.read(plain).text
+        def reading(line: str) -> str:  # as it will be written: hard breaks as "  \n"
+            return commonmark.read(line.replace(self.c.br + "\n", "  \n")).text
+
+        plain = self._finish_inline(self.c.marker.sub("", s), kind)
+        wanted = reading(plain)
         for attempt in (s, s.replace(self.c.em_open, "").replace(self.c.em_close, "")):
             line = self._finish_inline(self._emphasis(attempt), kind)
-            if commonmark.read(line).text == wanted:
+            if reading(line) == wanted:
                 return line
         return plain
 
