@@ -123,24 +123,22 @@ def unwrap_entities(root: dom.Node, state: State) -> None:
     if state.details or (state.options.annotate is not Annotate.NONE and not state.options.annotate_suspicious):
         state.entities = describe(root, found, state.source, state.first_line)
     else:  # nobody will read the context or line: skip the work
-        state.entities = [Entity(*target) for _, target in found]
+        state.entities = [entity for _, entity in found]
     mode = state.options.annotate
     if mode is not Annotate.NONE and not state.options.annotate_suspicious and state.doubt is not None:
         state.entities = state.doubt(state.entities)
     ids = {node.mem_id for node, _ in found}
-    # a link inside another entity link, or (for link annotations) inside a real link, stays text
-    nested = [_inside(node, ids, links=mode is Annotate.LINK) for node, _ in found]
-    notes: list[str | None] = []
-    nodes = [node for node, _ in found]
-    for entity, inner in zip(state.entities, nested, strict=True):
+    steps = []
+    for (node, _), entity in zip(found, state.entities, strict=True):
+        # a link inside another entity link, or (for link annotations) inside a real link, stays text
+        inner = _inside(node, ids, links=mode is Annotate.LINK)
         plain = inner or mode is Annotate.NONE or (entity.suspicious and not state.options.annotate_suspicious)
         note = None if plain or mode is Annotate.LINK else annotation(entity, mode.value)
         if note is not None and mode is Annotate.FOOTNOTE:
             state.footnotes.setdefault(note, entity)
-        notes.append(note)
+        steps.append((node, entity, plain, note))
     # innermost first, so that replacing an outer link never leaves a dangling inner one
-    for node, entity, inner, note in reversed(list(zip(nodes, state.entities, nested, notes, strict=True))):
-        plain = inner or mode is Annotate.NONE or (entity.suspicious and not state.options.annotate_suspicious)
+    for node, entity, plain, note in reversed(steps):
         if not plain and mode is Annotate.LINK and entity.url:
             dom.replace_with_element(node, "a", {"href": entity.url}, dom.text(node))
             continue

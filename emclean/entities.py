@@ -6,8 +6,7 @@ convert, fix and entities all find links through `find`, so they agree on every 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import NamedTuple
+from dataclasses import dataclass, replace
 
 from . import dom
 
@@ -56,20 +55,9 @@ KINDS = ("stock", "board", "glossary", "fund", "other")
 FIELDS = ("file", "line", "name", "kind", "code", "market", "secid", "url", "context", "suspicious", "reason")
 
 
-class Target(NamedTuple):
-    """What one link points at, decoded from its attributes."""
-
-    name: str
-    kind: str
-    code: str | None
-    market: str | None
-    secid: str | None
-    url: str | None
-
-
 @dataclass(frozen=True, slots=True)
 class Entity:
-    """One entity link as the auto-linker wrote it, decoded."""
+    """One entity link as the auto-linker wrote it, decoded (where it stands: by `describe`)."""
 
     name: str
     kind: str
@@ -93,19 +81,7 @@ class Entity:
 
     def as_dict(self) -> dict[str, object]:
         """The record as printed by `emclean entities` (exactly these keys)."""
-        return {
-            "file": self.file,
-            "line": self.line,
-            "name": self.name,
-            "kind": self.kind,
-            "code": self.code,
-            "market": self.market,
-            "secid": self.secid,
-            "url": self.url,
-            "context": self.context,
-            "suspicious": self.suspicious,
-            "reason": self.reason,
-        }
+        return {field: getattr(self, field) for field in FIELDS}
 
 
 def is_chart(node: dom.Node) -> bool:
@@ -113,7 +89,7 @@ def is_chart(node: dom.Node) -> bool:
     return CHART_CLASS in (dom.get(node, "class") or "").split()
 
 
-def find(root: dom.Node) -> list[tuple[dom.Node, Target]]:
+def find(root: dom.Node) -> list[tuple[dom.Node, Entity]]:
     """Every entity link under `root`, in document order, decoded."""
     found = []
     for node in dom.select(root, LINK_SELECTOR):
@@ -123,7 +99,7 @@ def find(root: dom.Node) -> list[tuple[dom.Node, Target]]:
     return found
 
 
-def decode(node: dom.Node) -> Target:
+def decode(node: dom.Node) -> Entity:
     """Work out what one link points at from its attributes and its wrapper's id."""
     attrs = dom.attrs(node)
     classes = (attrs.get("class") or "").split()
@@ -134,7 +110,7 @@ def decode(node: dom.Node) -> Target:
     if "zwstock" in classes:
         return _decode_guba(name, data_code, attrs.get("data-type"), href)
     if "infokey" in classes:
-        return Target(name, "glossary", None, None, None, _https(href) or None)
+        return Entity(name, "glossary", None, None, None, _https(href) or None)
 
     wrapper = dom.parent(node)
     wrapper_id = (dom.get(wrapper, "id") or "") if wrapper is not None and dom.tag(node) == "a" else ""
@@ -143,46 +119,46 @@ def decode(node: dom.Node) -> Target:
         fund = _FUND_PAGE.search(href)
         if fund:
             code = fund.group(1)
-            return Target(name, "fund", code, None, None, f"https://fund.eastmoney.com/{code}.html")
+            return Entity(name, "fund", code, None, None, f"https://fund.eastmoney.com/{code}.html")
         if "data.eastmoney.com" in href or "fund.eastmoney.com" in href or wrapper_id.startswith("Info."):
-            return Target(name, "glossary", None, None, None, _https(href) or None)
-        return Target(name, "other", None, None, None, _https(href) or None)
+            return Entity(name, "glossary", None, None, None, _https(href) or None)
+        return Entity(name, "other", None, None, None, _https(href) or None)
     if market is None and code is not None:
         market = _guess_market(code)
     assert code is not None
     return _security(name, market, code)
 
 
-def _decode_guba(name: str, data_code: str, data_type: str | None, href: str) -> Target:
+def _decode_guba(name: str, data_code: str, data_type: str | None, href: str) -> Entity:
     """guba.eastmoney.com's `span.zwstock`: data-type 1 is a security, 2 a topic."""
     fields = [f.strip() for f in data_code.split(",")]
     if data_type == "2" or len(fields) < 2:
-        return Target(name, "other", None, None, None, _https(href) or None)
+        return Entity(name, "other", None, None, None, _https(href) or None)
     code, market = fields[0], _GUBA_MARKETS.get(fields[1])
     if market is None:
         return _security(name, f"guba{fields[1]}", code)
     return _security(name, market, code)
 
 
-def _security(name: str, market: str | None, code: str) -> Target:
+def _security(name: str, market: str | None, code: str) -> Entity:
     """A stock, board, fund or unknown-market record from Eastmoney's market number."""
     if market is None:
-        return Target(name, "other", code, None, None, None)
+        return Entity(name, "other", code, None, None, None)
     secid = f"{market}.{code}"
     url = f"https://quote.eastmoney.com/unify/r/{secid}"
     if market == "90" or code.upper().startswith("BK"):
-        return Target(name, "board", code, "BK", secid if market == "90" else None, url)
+        return Entity(name, "board", code, "BK", secid if market == "90" else None, url)
     if market == "0":
         label = "BJ" if _is_beijing(code) else "SZ"
-        return Target(name, "stock", f"{code}.{label}", label, secid, url)
+        return Entity(name, "stock", f"{code}.{label}", label, secid, url)
     if market in _MARKETS:
         suffix, label = _MARKETS[market]
-        return Target(name, "stock", code + suffix, label, secid, url)
+        return Entity(name, "stock", code + suffix, label, secid, url)
     if market == "150":
-        return Target(name, "fund", secid, market, secid, url)
+        return Entity(name, "fund", secid, market, secid, url)
     if not market.isdigit():  # a market we cannot even number (guba's unknown fields)
-        return Target(name, "other", code, market, None, None)
-    return Target(name, "other", secid, market, secid, url)
+        return Entity(name, "other", code, market, None, None)
+    return Entity(name, "other", secid, market, secid, url)
 
 
 def _market_code(data_code: str, own_id: str, wrapper_id: str, href: str) -> tuple[str | None, str | None]:
@@ -234,7 +210,7 @@ def _https(url: str) -> str:
     return url
 
 
-def annotation(entity: Entity | Target, mode: str) -> str | None:
+def annotation(entity: Entity, mode: str) -> str | None:
     """What inline/footnote annotation follows the link text (None for none)."""
     if entity.code is None or entity.kind == "glossary":
         return None
@@ -247,7 +223,7 @@ def annotation(entity: Entity | Target, mode: str) -> str | None:
 
 
 def describe(
-    root: dom.Node, found: list[tuple[dom.Node, Target]], source: str, first_line: int = 1, width: int = 20
+    root: dom.Node, found: list[tuple[dom.Node, Entity]], source: str, first_line: int = 1, width: int = 20
 ) -> list[Entity]:
     """The records of the links found under `root`: context from their paragraph, and their
     1-based line in `source` (searched in document order from `first_line`)."""
@@ -263,18 +239,18 @@ def describe(
             spans[node.mem_id] = (text, start, start + len(dom.text(node)), block_id)
     ends: dict[tuple[int, int], str] = {}
     starts: dict[tuple[int, int], str] = {}
-    for node, target in found:
+    for node, entity in found:
         _, start, end, block_id = spans[node.mem_id]
-        ends.setdefault((block_id, end), target.name)
-        starts.setdefault((block_id, start), target.name)
+        ends.setdefault((block_id, end), entity.name)
+        starts.setdefault((block_id, start), entity.name)
     out = []
     lines = _Lines(source, first_line)
-    for node, target in found:
+    for node, entity in found:
         text, start, end, block_id = spans[node.mem_id]
         out.append(
-            Entity(
-                *target,
-                line=lines.find(target),
+            replace(
+                entity,
+                line=lines.find(entity),
                 before=_tidy(text[max(0, start - 3 * width) : start])[-width:],
                 after=_tidy(text[end : end + 3 * width])[:width],
                 touching=(ends.get((block_id, start), ""), starts.get((block_id, end), "")),
@@ -303,11 +279,11 @@ class _Lines:
         self.cursor = 0  # where the previous link was found
         self.start = 0  # where to search for the next one
 
-    def find(self, target: Target) -> int:
+    def find(self, entity: Entity) -> int:
         # Links come in order and close together: look a little way ahead first, so that a
         # key that is not in the source never costs a scan of the whole rest of it.
         for limit in (self.start + 20_000, len(self.source)):
-            for key in _keys(target):
+            for key in _keys(entity):
                 pos = self.source.find(key, self.start, limit)
                 if pos != -1:
                     self.line += self.source.count("\n", self.cursor, pos)
@@ -318,7 +294,7 @@ class _Lines:
         return self.line
 
 
-def _keys(entity: Target) -> list[str]:
+def _keys(entity: Entity) -> list[str]:
     keys = []
     if entity.secid:
         keys.append(entity.secid.replace(".", ","))
