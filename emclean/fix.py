@@ -132,14 +132,11 @@ def might_need_work(path: Path) -> bool:
 
 
 def process(job: tuple[str, Settings]) -> Outcome:
-    """Convert, verify and (maybe) write back one file. Never raises for bad input."""
+    """Convert, verify and (maybe) write back one file that `might_need_work`. Never raises for bad input."""
     name, settings = job
     path = Path(name)
     try:
-        data = files.read_bytes(path)
-        if not might_be_eastmoney(data):
-            return Outcome(name, Status.SKIPPED)
-        text = files.decode(data, settings.encoding)
+        text = files.decode(files.read_bytes(path), settings.encoding)
         from . import verify
         from .pipeline import convert
 
