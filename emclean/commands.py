@@ -124,7 +124,7 @@ def fix(
 ) -> int:
     """`emclean fix`: clean every post under `paths` in place; return the exit code."""
     from .files import fsync_folder
-    from .fix import SKIPPED, Outcome, Report, Settings, Status, WriteBack, might_need_work, process
+    from .fix import SKIPPED, Outcome, Report, Settings, Status, WriteBack, might_need_work, process_batch
     from .parallel import run
     from .tree import check as check_paths
     from .tree import files
@@ -172,17 +172,28 @@ def fix(
         # import the converter once, before the workers fork, instead of once in each
         from . import pipeline, verify  # noqa: F401
 
+        _freeze_heap()
+
     if tty and total >= 200:
         with _progress(total) as bar:
-            finished = run(process, jobs_to_do(), jobs, done, before_pool=preload)
+            finished = run(process_batch, jobs_to_do(), jobs, done, before_pool=preload)
     else:
-        finished = run(process, jobs_to_do(), jobs, done, before_pool=preload)
+        finished = run(process_batch, jobs_to_do(), jobs, done, before_pool=preload)
     report.interrupted = not finished
     for folder in sorted(folders):  # the renames are durable once their folders are synced
         fsync_folder(Path(folder))
     if not quiet or report.failed:
         _summary(report, write_back.writes, tty)
     return report.return_code
+
+
+def _freeze_heap() -> None:
+    """Keep the garbage collector of forked workers off the parent's objects: scanning them
+    would copy every page they sit on into each worker (memory growing with the tree)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def _progress(total: int) -> AbstractContextManager[Any]:
@@ -223,7 +234,7 @@ def entities(
 ) -> int:
     """`emclean entities`: list, decode and doubt the entity links of the inputs."""
     from . import inventory
-    from .parallel import run
+    from .parallel import each, run
     from .suspicion import flag_across
     from .tree import discover
 
@@ -238,7 +249,13 @@ def entities(
         for problem in problems:
             say(f"emclean: {problem}")
         unusable += len(problems)
-        run(inventory.scan_file, [(str(p), encoding) for p in files_found], jobs, found.append, before_pool=_preload)
+        run(
+            each(inventory.scan_file),
+            [(str(p), encoding) for p in files_found],
+            jobs,
+            found.append,
+            before_pool=_preload,
+        )
     for item in found:
         if item.error:
             say(f"emclean: {item.file}: {item.error}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import stat
 from dataclasses import dataclass
@@ -63,17 +64,31 @@ def read(path: Path, encoding: str | None = None) -> Text:
 def read_bytes(path: Path) -> bytes:
     """A file's bytes; every failure is an InputError naming the cause."""
     try:
-        if path.is_symlink() and not path.exists():
-            raise InputError("broken symlink")
-        return path.read_bytes()
+        return slurp(path)
     except IsADirectoryError:
         raise InputError("is a directory") from None
     except FileNotFoundError:
-        raise InputError("no such file") from None
+        raise InputError("broken symlink" if path.is_symlink() else "no such file") from None
     except PermissionError:
         raise InputError("permission denied (read)") from None
     except OSError as e:
         raise InputError(e.strerror or str(e)) from None
+
+
+def slurp(path: Path) -> bytes:
+    """A file's bytes, read with the fewest system calls (a tree of posts is read whole)."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        size = os.fstat(fd).st_size
+        data = os.read(fd, size + 1)
+        if len(data) <= size:  # all of it (less only if the file shrank meanwhile)
+            return data
+        parts = [data]  # it grew, or it is not a regular file: read on to the end
+        while chunk := os.read(fd, 1 << 20):
+            parts.append(chunk)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
 
 
 def write_atomic(
@@ -92,44 +107,40 @@ def write_atomic(
         mode = stat.S_IMODE(target.stat().st_mode)
     except OSError as e:
         raise InputError(e.strerror or str(e)) from None
-    if backup:
-        _copy(target, target.with_name(target.name + backup), mode)
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".emclean-tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(e, OSError):
-            raise InputError(f"cannot write: {e.strerror or e}") from None
-        raise
+        if backup:
+            _replace(target.with_name(target.name + backup), target.read_bytes(), mode)
+        _replace(target, data, mode)
+    except PermissionError:
+        raise InputError("permission denied (write)") from None
+    except OSError as e:
+        raise InputError(f"cannot write: {e.strerror or e}") from None
     if sync_folder:
         fsync_folder(target.parent)
     return target
 
 
-def _copy(source: Path, backup: Path, mode: int) -> None:
-    write_atomic_bytes(backup, source.read_bytes(), mode)
+_TEMP_NAMES = itertools.count()
 
 
-def write_atomic_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Write bytes atomically (used for backups)."""
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".emclean-tmp", dir=path.parent)
+def _replace(path: Path, data: bytes, mode: int) -> None:
+    """Write `data` to a new file next to `path` (flushed to disk), then rename it over `path`."""
+    while True:
+        tmp = path.with_name(f".{path.name}.{os.getpid()}-{next(_TEMP_NAMES)}.emclean-tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+            break
+        except FileExistsError:
+            continue
     try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, mode)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fchmod(fd, mode)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

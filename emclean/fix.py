@@ -8,6 +8,7 @@ written finish; nothing half-written and no temp file stays behind.
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -126,17 +127,51 @@ SKIPPED = Outcome("", Status.SKIPPED)
 def might_need_work(path: Path) -> bool:
     """False only for a readable file without Eastmoney markup (it cannot change)."""
     try:
-        return might_be_eastmoney(path.read_bytes())
+        return might_be_eastmoney(files.slurp(path))
     except OSError:
         return True  # let `process` report why it cannot be read
 
 
+@dataclass(frozen=True, slots=True)
+class _Write:
+    """A converted and verified file, waiting to be written."""
+
+    name: str
+    markdown: str
+    encoding: str
+    entities: int
+
+
 def process(job: tuple[str, Settings]) -> Outcome:
     """Convert, verify and (maybe) write back one file that `might_need_work`. Never raises for bad input."""
-    name, settings = job
-    path = Path(name)
+    step = _prepare(job)
+    return step if isinstance(step, Outcome) else _write(step, job[1])
+
+
+def process_batch(jobs: list[tuple[str, Settings]]) -> list[Outcome]:
+    """`process` over several files, in order. Each write (fsync and rename: mostly waiting
+    for the disk) runs in a thread while the next file converts; all are done on return."""
+    steps: list[Outcome | Future[Outcome]] = []
+    writer: ThreadPoolExecutor | None = None
     try:
-        text = files.decode(files.read_bytes(path), settings.encoding)
+        for job in jobs:
+            step = _prepare(job)
+            if isinstance(step, Outcome):
+                steps.append(step)
+                continue
+            writer = writer or ThreadPoolExecutor(max_workers=1)
+            steps.append(writer.submit(_write, step, job[1]))
+    finally:
+        if writer is not None:
+            writer.shutdown(wait=True)  # no thread outlives the batch (workers may fork later)
+    return [step if isinstance(step, Outcome) else step.result() for step in steps]
+
+
+def _prepare(job: tuple[str, Settings]) -> Outcome | _Write:
+    """Everything but the write: an Outcome, or the verified text to write."""
+    name, settings = job
+    try:
+        text = files.decode(files.read_bytes(Path(name)), settings.encoding)
         from . import verify
         from .pipeline import convert
 
@@ -146,25 +181,36 @@ def process(job: tuple[str, Settings]) -> Outcome:
         problems = verify.check(result)
         if problems:
             raise InputError(f"left untouched: {problems[0]}")
+        if settings.write_back.writes:
+            return _Write(name, result.markdown, text.encoding, len(result.entities))
         diff = ""
         if settings.write_back.diffs:
             from .diffs import unified
 
             diff = unified(text.content, result.markdown, name)
-        if settings.write_back.writes:
-            try:
-                written = files.write_atomic(
-                    path, result.markdown, text.encoding, backup=settings.backup, sync_folder=False
-                )
-            except PermissionError:
-                raise InputError("permission denied (write)") from None
-            return Outcome(name, Status.CHANGED, entities=len(result.entities), folder=str(written.parent))
         return Outcome(name, Status.CHANGED, entities=len(result.entities), diff=diff)
-    except EmcleanError as e:
-        return Outcome(name, Status.FAILED, str(e))
-    except RecursionError:
+    except Exception as e:
+        return _failed(name, e)
+
+
+def _write(step: _Write, settings: Settings) -> Outcome:
+    """Write one file atomically (temp, fsync, rename); a failure leaves the old file."""
+    try:
+        written = files.write_atomic(
+            Path(step.name), step.markdown, step.encoding, backup=settings.backup, sync_folder=False
+        )
+        return Outcome(step.name, Status.CHANGED, entities=step.entities, folder=str(written.parent))
+    except Exception as e:
+        return _failed(step.name, e)
+
+
+def _failed(name: str, error: Exception) -> Outcome:
+    """The report line for a file that could not be processed."""
+    if isinstance(error, EmcleanError):
+        return Outcome(name, Status.FAILED, str(error))
+    if isinstance(error, RecursionError):
         return Outcome(name, Status.FAILED, "nested too deeply to convert")
-    except MemoryError:
+    if isinstance(error, MemoryError):
         return Outcome(name, Status.FAILED, "too large to convert in memory")
-    except Exception as e:  # a bug: report it for this file, keep going with the others
-        return Outcome(name, Status.FAILED, f"internal error: {type(e).__name__}: {e}")
+    # a bug: report it for this file, keep going with the others
+    return Outcome(name, Status.FAILED, f"internal error: {type(error).__name__}: {error}")

@@ -10,6 +10,7 @@ import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from functools import partial
 from itertools import chain, islice
 from typing import TypeVar
 
@@ -28,7 +29,7 @@ class Stop(BaseException):
 
 
 def run(
-    func: Callable[[T], R],
+    func: Callable[[list[T]], list[R]],
     jobs: Iterable[T],
     workers: int,
     on_result: Callable[[R], None],
@@ -36,10 +37,11 @@ def run(
     before_pool: Callable[[], object] | None = None,
     chunk: int = 32,
 ) -> bool:
-    """Call `func` on every job and hand each result, in job order, to `on_result`.
+    """Call `func` on batches of jobs and hand each result, in job order, to `on_result`.
 
-    Jobs are consumed lazily and only a few chunks are in flight at a time, so memory does
-    not grow with their number. Fewer than 8 jobs, or `workers` 1, run in this process.
+    `func` takes a list of jobs and returns their results in the same order. Jobs are
+    consumed lazily and only a few batches are in flight at a time, so memory does not
+    grow with their number. Fewer than 8 jobs, or `workers` 1, run in this process.
     `before_pool` runs just before the workers start (to import what they will share).
     Returns False if SIGINT/SIGTERM stopped the run (the files in progress are finished).
     """
@@ -52,8 +54,9 @@ def run(
         pending = iter(jobs)
         first = list(islice(pending, 8))
         if workers <= 1 or len(first) < 8:
-            for job in chain(first, pending):
-                on_result(func(job))
+            for batch in _batches(chain(first, pending), chunk):
+                for result in func(batch):
+                    on_result(result)
             return True
         if before_pool is not None:
             before_pool()
@@ -62,7 +65,7 @@ def run(
         try:
             batches = _batches(chain(first, pending), chunk)
             for batch in batches:
-                in_flight.append(executor.submit(_call_all, func, batch))
+                in_flight.append(executor.submit(func, batch))
                 if len(in_flight) >= workers * 3:
                     for result in in_flight.popleft().result():
                         on_result(result)
@@ -87,6 +90,10 @@ def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-def _call_all(func: Callable[[T], R], batch: list[T]) -> list[R]:
-    """A worker's task: one function over a batch of jobs."""
+def each(func: Callable[[T], R]) -> Callable[[list[T]], list[R]]:
+    """A batch function for `run` that calls `func` on each job (picklable for workers)."""
+    return partial(_each, func)
+
+
+def _each(func: Callable[[T], R], batch: list[T]) -> list[R]:
     return [func(job) for job in batch]

@@ -62,11 +62,12 @@ def discover(
 def _walk(top: Path) -> Iterator[Path]:
     for folder, dirs, names in os.walk(top, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)
+        base = Path(folder)
         for name in sorted(names):
             if name.endswith(TEMP_SUFFIX) and name.startswith("."):
-                _remove_stale(Path(folder, name))
+                _remove_stale(base / name)
             elif name.endswith(SUFFIXES) and not name.startswith("."):
-                yield Path(folder, name)
+                yield base / name
 
 
 def _remove_stale(path: Path) -> None:
@@ -78,6 +79,8 @@ def _remove_stale(path: Path) -> None:
 
 
 def _wanted(path: Path, include: tuple[str, ...], exclude: tuple[str, ...], *, explicit: bool = False) -> bool:
+    if not include and not exclude:
+        return explicit or path.suffix in SUFFIXES
     text = path.as_posix()
     if include and not any(fnmatch.fnmatch(text, g) or fnmatch.fnmatch(path.name, g) for g in include):
         return False

@@ -7,16 +7,14 @@ input = kept + removed (ads, widgets, scripts, hidden) − added (annotations).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from .pipeline import Part, Result
 
-_SPACE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
-
 
 def _norm(text: str) -> str:
-    return _SPACE.sub("", text)
+    """`text` without whitespace (ideographic and no-break spaces too) and zero-width marks."""
+    return "".join(text.replace("\u200b", "").replace("\ufeff", "").split())  # zero-width: not "whitespace"
 
 
 @dataclass(frozen=True, slots=True)

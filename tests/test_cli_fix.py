@@ -7,6 +7,7 @@ import shutil
 import stat
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import FIXTURES, need
@@ -252,22 +253,17 @@ def test_permission_denied(tmp_path: Path, denied: str, monkeypatch: pytest.Monk
             (folder / "a.md").chmod(0o000)
         else:
             folder.chmod(0o555)
-    elif denied == "read":
-        real = Path.read_bytes
-
-        def read_bytes(self: Path) -> bytes:
-            if self.name == "a.md":
-                raise PermissionError(13, "Permission denied")
-            return real(self)
-
-        monkeypatch.setattr(Path, "read_bytes", read_bytes)
     else:
-        import tempfile
+        real_open = os.open
+        # reading a.md, or creating the temp file next to a post
+        denied_name = "a.md" if denied == "read" else ".emclean-tmp"
 
-        def mkstemp(*args: object, **kwargs: object) -> tuple[int, str]:
-            raise PermissionError(13, "Permission denied")
+        def open_denied(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+            if str(path).endswith(denied_name):
+                raise PermissionError(13, "Permission denied")
+            return real_open(path, flags, *args, **kwargs)
 
-        monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+        monkeypatch.setattr(os, "open", open_denied)
     try:
         code, _, err = run("fix", "-j", "1", str(folder))
     finally:
