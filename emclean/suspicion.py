@@ -157,20 +157,27 @@ def _ordinary_word(name: str) -> bool:
     common = all(len(w) >= 2 and jieba.dt.FREQ.get(w, 0) >= _COMMON_FREQ for w in words)
     if not (words and common):
         return False
-    # only now the part-of-speech table (half a second to load): no proper noun among them
+    # only now the part-of-speech tags: no proper noun among them
     return all(tag not in _PROPER_TAGS for tag in map(_tag, words))
 
 
-@lru_cache(maxsize=1)
-def _tagger() -> Any:
-    import jieba.posseg
-
-    return jieba.posseg.dt
-
-
+@lru_cache(maxsize=16384)
 def _tag(word: str) -> str:
-    """jieba's part-of-speech tag of a dictionary word."""
-    return str(_tagger().word_tag_tab.get(word, "x"))
+    """jieba's part-of-speech tag of a dictionary word, looked up in jieba's dictionary file
+    ("word freq tag" lines; the table jieba.posseg builds from it costs half a second)."""
+    data = _dictionary()
+    key = word.encode("utf-8") + b" "
+    at = 0 if data.startswith(key) else data.find(b"\n" + key) + 1
+    if at == 0 and not data.startswith(key):
+        return "x"
+    fields = data[at : data.find(b"\n", at)].split()
+    return fields[2].decode("utf-8") if len(fields) == 3 else "x"
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> bytes:
+    with _segmenter().dt.get_dict_file() as f:
+        return bytes(f.read()).replace(b"\r\n", b"\n")
 
 
 def reason(entity: Entity) -> str | None:
