@@ -101,6 +101,26 @@ def write_atomic(
     With `sync_folder=False` the caller syncs the folder (once for many files). Returns
     the file actually written (the symlink's target for a symlink).
     """
+    target = commit(stage(path, content, encoding, backup=backup))
+    if sync_folder:
+        fsync_folder(target.parent)
+    return target
+
+
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """A new version written to a temp file next to its target: not yet durable, not in place."""
+
+    target: Path
+    tmp: Path
+    fd: int
+
+
+def stage(path: Path, content: str, encoding: str, *, backup: str | None = None) -> Staged:
+    """The first half of `write_atomic`: the backup (if asked) and the temp file, written.
+
+    Finish with `commit` (or `abandon`): it does the waiting (fsync) and the rename.
+    """
     target = path.resolve() if path.is_symlink() else path
     data = content.encode(encoding)
     try:
@@ -109,22 +129,48 @@ def write_atomic(
         raise InputError(e.strerror or str(e)) from None
     try:
         if backup:
-            _replace(target.with_name(target.name + backup), target.read_bytes(), mode)
-        _replace(target, data, mode)
-    except PermissionError:
-        raise InputError("permission denied (write)") from None
+            commit(_temp(target.with_name(target.name + backup), target.read_bytes(), mode))
+        return _temp(target, data, mode)
     except OSError as e:
-        raise InputError(f"cannot write: {e.strerror or e}") from None
-    if sync_folder:
-        fsync_folder(target.parent)
-    return target
+        raise _write_error(e) from None
+
+
+def commit(staged: Staged) -> Path:
+    """Make a staged file durable (fsync) and put it in place (rename); the target's path."""
+    try:
+        try:
+            os.fsync(staged.fd)
+        finally:
+            os.close(staged.fd)
+        os.replace(staged.tmp, staged.target)
+    except BaseException as e:
+        with contextlib.suppress(OSError):
+            os.unlink(staged.tmp)
+        if isinstance(e, OSError):
+            raise _write_error(e) from None
+        raise
+    return staged.target
+
+
+def abandon(staged: Staged) -> None:
+    """Drop a staged file: the target stays as it was."""
+    with contextlib.suppress(OSError):
+        os.close(staged.fd)
+    with contextlib.suppress(OSError):
+        os.unlink(staged.tmp)
+
+
+def _write_error(e: OSError) -> InputError:
+    if isinstance(e, PermissionError):
+        return InputError("permission denied (write)")
+    return InputError(f"cannot write: {e.strerror or e}")
 
 
 _TEMP_NAMES = itertools.count()
 
 
-def _replace(path: Path, data: bytes, mode: int) -> None:
-    """Write `data` to a new file next to `path` (flushed to disk), then rename it over `path`."""
+def _temp(path: Path, data: bytes, mode: int) -> Staged:
+    """A new temp file next to `path` holding `data` with permission bits `mode`."""
     while True:
         tmp = path.with_name(f".{path.name}.{os.getpid()}-{next(_TEMP_NAMES)}.emclean-tmp")
         try:
@@ -132,20 +178,16 @@ def _replace(path: Path, data: bytes, mode: int) -> None:
             break
         except FileExistsError:
             continue
+    staged = Staged(path, tmp, fd)
     try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fchmod(fd, mode)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fchmod(fd, mode)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        abandon(staged)
         raise
+    return staged
 
 
 def fsync_folder(folder: Path) -> None:

@@ -132,25 +132,16 @@ def might_need_work(path: Path) -> bool:
         return True  # let `process` report why it cannot be read
 
 
-@dataclass(frozen=True, slots=True)
-class _Write:
-    """A converted and verified file, waiting to be written."""
-
-    name: str
-    markdown: str
-    encoding: str
-    entities: int
-
-
 def process(job: tuple[str, Settings]) -> Outcome:
     """Convert, verify and (maybe) write back one file that `might_need_work`. Never raises for bad input."""
     step = _prepare(job)
-    return step if isinstance(step, Outcome) else _write(step, job[1])
+    return step if isinstance(step, Outcome) else _commit(*step)
 
 
 def process_batch(jobs: list[tuple[str, Settings]]) -> list[Outcome]:
-    """`process` over several files, in order. Each write (fsync and rename: mostly waiting
-    for the disk) runs in a thread while the next file converts; all are done on return."""
+    """`process` over several files, in order. Each new version is written to its temp file
+    here; the fsync and rename (mostly waiting for the disk) run in a thread while the next
+    file converts. All are done on return."""
     steps: list[Outcome | Future[Outcome]] = []
     writer: ThreadPoolExecutor | None = None
     try:
@@ -159,16 +150,20 @@ def process_batch(jobs: list[tuple[str, Settings]]) -> list[Outcome]:
             if isinstance(step, Outcome):
                 steps.append(step)
                 continue
-            writer = writer or ThreadPoolExecutor(max_workers=1)
-            steps.append(writer.submit(_write, step, job[1]))
+            try:
+                writer = writer or ThreadPoolExecutor(max_workers=1)
+                steps.append(writer.submit(_commit, *step))
+            except BaseException:  # stopped (in-process runs): no temp file left behind
+                files.abandon(step[1])
+                raise
     finally:
         if writer is not None:
             writer.shutdown(wait=True)  # no thread outlives the batch (workers may fork later)
     return [step if isinstance(step, Outcome) else step.result() for step in steps]
 
 
-def _prepare(job: tuple[str, Settings]) -> Outcome | _Write:
-    """Everything but the write: an Outcome, or the verified text to write."""
+def _prepare(job: tuple[str, Settings]) -> Outcome | tuple[str, files.Staged, int]:
+    """Everything but the fsync and rename: an Outcome, or (name, staged file, entity count)."""
     name, settings = job
     try:
         text = files.decode(files.read_bytes(Path(name)), settings.encoding)
@@ -182,7 +177,8 @@ def _prepare(job: tuple[str, Settings]) -> Outcome | _Write:
         if problems:
             raise InputError(f"left untouched: {problems[0]}")
         if settings.write_back.writes:
-            return _Write(name, result.markdown, text.encoding, len(result.entities))
+            staged = files.stage(Path(name), result.markdown, text.encoding, backup=settings.backup)
+            return name, staged, len(result.entities)
         diff = ""
         if settings.write_back.diffs:
             from .diffs import unified
@@ -193,15 +189,13 @@ def _prepare(job: tuple[str, Settings]) -> Outcome | _Write:
         return _failed(name, e)
 
 
-def _write(step: _Write, settings: Settings) -> Outcome:
-    """Write one file atomically (temp, fsync, rename); a failure leaves the old file."""
+def _commit(name: str, staged: files.Staged, entities: int) -> Outcome:
+    """Put one staged file in place (fsync, rename); a failure leaves the old file."""
     try:
-        written = files.write_atomic(
-            Path(step.name), step.markdown, step.encoding, backup=settings.backup, sync_folder=False
-        )
-        return Outcome(step.name, Status.CHANGED, entities=step.entities, folder=str(written.parent))
+        written = files.commit(staged)
+        return Outcome(name, Status.CHANGED, entities=entities, folder=str(written.parent))
     except Exception as e:
-        return _failed(step.name, e)
+        return _failed(name, e)
 
 
 def _failed(name: str, error: Exception) -> Outcome:
