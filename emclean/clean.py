@@ -26,7 +26,7 @@ _INVISIBLE_OR_HIDDEN = ", ".join(sorted(_INVISIBLE_TAGS | _FORM_TAGS)) + ", [sty
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # Eastmoney's ad slots and widgets, by class.
 _AD_SELECTOR = ".em_handle_adv_close, .ad_context3, a.toplink, .acttg, [class*='adv_close']"
-_AD_CLASS = re.compile(r"adv_close|ad_context3|toplink|acttg")
+_AD_CLASSES = ("adv_close", "ad_context3", "toplink", "acttg")
 # Ads Eastmoney injects as text (compared without whitespace).
 ADS = (
     "在东方财富看资讯行情，选东方财富证券一站式开户交易>>",
@@ -38,7 +38,6 @@ _AD_TEXT = frozenset("".join(ad.split()) for ad in ADS)
 _AD_HREF = re.compile(r"acttg\.eastmoney\.com|ai\.eastmoney\.com", re.I)
 _SAFE_SCHEME = re.compile(r"^(?:https?:|mailto:)", re.I)
 _IMAGE_CHART = re.compile(r"GetPic\.aspx|webquoteklinepic", re.I)
-_WS = re.compile(r"\s+")
 
 
 @dataclass
@@ -96,23 +95,27 @@ def drop_charts(root: dom.Node, state: State) -> None:
     if "EmImageRemark" in state.source:
         for node in reversed(dom.select(root, "a.EmImageRemark")):
             state.drop(node, "chart")
-    if _IMAGE_CHART.search(state.source):
-        for node in dom.select(root, "img[src]"):
-            if _IMAGE_CHART.search(dom.get(node, "src") or ""):
-                state.drop(node, "chart")
+    for node in dom.select(root, "img[src]"):  # (cheaper than a case-blind search of the source)
+        if _IMAGE_CHART.search(dom.get(node, "src") or ""):
+            state.drop(node, "chart")
 
 
 def drop_ads(root: dom.Node, state: State) -> None:
     """Eastmoney's known ads: the ad slots, and the injected promotion lines."""
-    if _AD_CLASS.search(state.source):
+    if any(name in state.source for name in _AD_CLASSES):
         for node in reversed(dom.select(root, _AD_SELECTOR)):
             state.drop(node, "ad")
-    text = _WS.sub("", dom.text(root))
+    text = _squeeze(dom.text(root))
     if not any(ad in text for ad in _AD_TEXT):
         return
     for node in reversed(dom.select(root, "p, a, span, div, strong, font")):
-        if _WS.sub("", dom.text(node)) in _AD_TEXT:
+        if _squeeze(dom.text(node)) in _AD_TEXT:
             state.drop(node, "ad")
+
+
+def _squeeze(text: str) -> str:
+    """`text` without whitespace (as the ad texts are compared)."""
+    return "".join(text.split())
 
 
 def unwrap_entities(root: dom.Node, state: State) -> None:
@@ -220,10 +223,10 @@ def square_tables(root: dom.Node, state: State) -> None:
         for n, row in enumerate(grid):
             name = cell if n == 0 else "td"
             rows.append("<tr>" + "".join(f"<{name}>{value}</{name}>" for value in row) + "</tr>")
-        before = len(_WS.sub("", dom.text(table)))
+        before = len(_squeeze(dom.text(table)))
         square = dom.replace_with_html(table, "<table>" + "".join(rows) + "</table>")
         if square is not None:
-            state.repeated += len(_WS.sub("", dom.text(square))) - before
+            state.repeated += len(_squeeze(dom.text(square))) - before
 
 
 # Inline elements that mean nothing in Markdown: their text stays, the element goes.
