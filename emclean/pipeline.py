@@ -23,7 +23,8 @@ from .markup import Finisher
 from .options import Annotate, Options
 
 _FRONT_KEY = re.compile(r"^(title|date)\s*:\s*(.*?)\s*$", re.M)
-_AUTOLINK = re.compile(r"^<(https?://[^>\s]+)>\s*$", re.M)
+# `<http://…>` alone on a line (found by its `<`: a search anchored at each line start is slow)
+_AUTOLINK = re.compile(r"<(https?://[^>\s]+)>[^\S\n]*$", re.M)
 _SOURCE_LINE = re.compile(r"^[（(]?\s*(?:文章)?来源[：:]\s*(.*?)\s*[）)]?$")
 _CN_DATE = re.compile(r"(\d{4})\D{1,3}(\d{1,2})\D{1,3}(\d{1,2})(?:\D{1,3}(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 
@@ -285,9 +286,10 @@ def _yaml_scalar(raw: str) -> str:
 
 def _post_meta_from_parts(parts: list[Part], body: str) -> dict[str, str]:
     meta: dict[str, str] = {}
-    link = _AUTOLINK.search(body)
-    if link:
-        meta["url"] = link.group(1)
+    for link in _AUTOLINK.finditer(body):
+        if link.start() == 0 or body[link.start() - 1] == "\n":
+            meta["url"] = link.group(1)
+            break
     for part in parts:
         source = _source_of(part.expected_text.splitlines()[-1] if part.expected_text else "")
         if source:
