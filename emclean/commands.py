@@ -168,17 +168,27 @@ def fix(
 
             console.advance(bar, report.scanned, report.elapsed)
 
+    frozen = False
+
     def preload() -> None:
         # import the converter once, before the workers fork, instead of once in each
         from . import pipeline, verify  # noqa: F401
 
+        nonlocal frozen
         _freeze_heap()
+        frozen = True
 
-    if tty and total >= 200:
-        with _progress(total) as bar:
+    try:
+        if tty and total >= 200:
+            with _progress(total) as bar:
+                finished = run(process_batch, jobs_to_do(), jobs, done, before_pool=preload)
+        else:
             finished = run(process_batch, jobs_to_do(), jobs, done, before_pool=preload)
-    else:
-        finished = run(process_batch, jobs_to_do(), jobs, done, before_pool=preload)
+    finally:
+        if frozen:
+            import gc
+
+            gc.unfreeze()  # this process may go on (the API, tests): its garbage is collectable again
     report.interrupted = not finished
     for folder in sorted(folders):  # the renames are durable once their folders are synced
         fsync_folder(Path(folder))

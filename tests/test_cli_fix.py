@@ -291,3 +291,20 @@ def test_library_and_command_agree(posts: Path) -> None:
     expected = emclean.convert((posts / MARKED).read_text(encoding="utf-8")).markdown
     run("fix", str(posts))
     assert (posts / MARKED).read_text(encoding="utf-8") == expected
+
+
+def test_parallel_run_in_this_process_leaves_it_collectable(tmp_path: Path) -> None:
+    """With worker processes, the same result as in-process; the heap frozen for the fork
+    (so workers do not copy the parent's pages) is unfrozen afterwards (library callers)."""
+    import gc
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(12):
+        shutil.copy(POSTS / MARKED, folder / f"{n:02d}.md")
+    single = tmp_path / "one.md"
+    shutil.copy(POSTS / MARKED, single)
+    assert run("fix", "-j", "2", "-q", str(folder))[0] == 0
+    assert gc.get_freeze_count() == 0
+    assert run("fix", "-j", "1", "-q", str(single))[0] == 0
+    assert {p.read_bytes() for p in folder.iterdir()} == {single.read_bytes()}
