@@ -79,11 +79,6 @@ def to_html(markdown: str) -> str:
     return pyromark.html(markdown, options=_OPTIONS)
 
 
-def has_html(markdown: str) -> bool:
-    """True if a CommonMark parser finds raw HTML in `markdown`."""
-    return bool(html_blocks(markdown))
-
-
 @dataclass(frozen=True, slots=True)
 class Reading:
     """What a reader sees of a Markdown document."""

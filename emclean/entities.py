@@ -51,7 +51,6 @@ _STOCK_MARKETS = frozenset({"0", "1", "116", "105", "106", "107"})
 # guba's zwstock data-code "601818,1,1": the middle field is 1 Shanghai, 2 Shenzhen
 _GUBA_MARKETS = {"1": "1", "2": "0"}
 
-KINDS = ("stock", "board", "glossary", "fund", "other")
 FIELDS = ("file", "line", "name", "kind", "code", "market", "secid", "url", "context", "suspicious", "reason")
 
 

@@ -91,25 +91,15 @@ def slurp(path: Path) -> bytes:
         os.close(fd)
 
 
-def write_atomic(
-    path: Path, content: str, encoding: str, *, backup: str | None = None, sync_folder: bool = True
-) -> Path:
-    """Replace `path` with `content`: temp file in the same folder, fsync, rename.
-
-    Keeps the file's permission bits; writes through a symlink to its target. A kill at
-    any moment leaves the old file or the new one, never a mix; a failure leaves no temp.
-    With `sync_folder=False` the caller syncs the folder (once for many files). Returns
-    the file actually written (the symlink's target for a symlink).
-    """
-    target = commit(stage(path, content, encoding, backup=backup))
-    if sync_folder:
-        fsync_folder(target.parent)
-    return target
-
-
 @dataclass(frozen=True, slots=True)
 class Staged:
-    """A new version written to a temp file next to its target: not yet durable, not in place."""
+    """A new version written to a temp file next to its target: not yet durable, not in place.
+
+    Together, `stage` then `commit` replace a file atomically: temp file in the same folder,
+    fsync, rename. Permission bits are kept; a symlink is written through to its target. A
+    kill at any moment leaves the old file or the new one, never a mix; a failure leaves no
+    temp file. The caller syncs the folder afterwards (once for many files).
+    """
 
     target: Path
     tmp: Path
@@ -117,7 +107,7 @@ class Staged:
 
 
 def stage(path: Path, content: str, encoding: str, *, backup: str | None = None) -> Staged:
-    """The first half of `write_atomic`: the backup (if asked) and the temp file, written.
+    """The first half of an atomic write: the backup (if asked) and the temp file, written.
 
     Finish with `commit` (or `abandon`): it does the waiting (fsync) and the rename.
     """

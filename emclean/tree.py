@@ -10,7 +10,7 @@ from pathlib import Path
 
 SUFFIXES = (".md", ".markdown", ".html")
 SKIP_DIRS = frozenset({".git", "_site", "node_modules", ".jekyll-cache", ".sass-cache", "vendor"})
-#: suffix of emclean's temp files (see files.write_atomic)
+#: suffix of emclean's temp files (see files.stage)
 TEMP_SUFFIX = ".emclean-tmp"
 
 
