@@ -168,42 +168,21 @@ def fix(
 
             console.advance(bar, report.scanned, report.elapsed)
 
-    frozen = False
-
     def preload() -> None:
         # import the converter once, before the workers fork, instead of once in each
         from . import pipeline, verify  # noqa: F401
 
-        nonlocal frozen
-        _freeze_heap()
-        frozen = True
-
-    try:
-        if tty and total >= 200:
-            with _progress(total) as bar:
-                finished = run(process_batch, jobs_to_do(), jobs, done, before_pool=preload)
-        else:
+    if tty and total >= 200:
+        with _progress(total) as bar:
             finished = run(process_batch, jobs_to_do(), jobs, done, before_pool=preload)
-    finally:
-        if frozen:
-            import gc
-
-            gc.unfreeze()  # this process may go on (the API, tests): its garbage is collectable again
+    else:
+        finished = run(process_batch, jobs_to_do(), jobs, done, before_pool=preload)
     report.interrupted = not finished
     for folder in sorted(folders):  # the renames are durable once their folders are synced
         fsync_folder(Path(folder))
     if not quiet or report.failed:
         _summary(report, write_back.writes, tty)
     return report.return_code
-
-
-def _freeze_heap() -> None:
-    """Keep the garbage collector of forked workers off the parent's objects: scanning them
-    would copy every page they sit on into each worker (memory growing with the tree)."""
-    import gc
-
-    gc.collect()
-    gc.freeze()
 
 
 def _progress(total: int) -> AbstractContextManager[Any]:

@@ -6,6 +6,7 @@ for the files in progress to finish, so nothing is left half-done.
 
 from __future__ import annotations
 
+import gc
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -60,28 +61,41 @@ def run(
             return True
         if before_pool is not None:
             before_pool()
-        executor = ProcessPoolExecutor(max_workers=workers, initializer=_quiet_worker)
-        in_flight: deque[Future[list[R]]] = deque()
+        # The workers' garbage collector would scan the objects they inherit and so copy every
+        # page those sit on into each worker (memory growing with the jobs): freeze them first.
+        gc.collect()
+        gc.freeze()
         try:
-            batches = _batches(chain(first, pending), chunk)
-            for batch in batches:
-                in_flight.append(executor.submit(func, batch))
-                if len(in_flight) >= workers * 3:
-                    for result in in_flight.popleft().result():
-                        on_result(result)
-            while in_flight:
-                for result in in_flight.popleft().result():
-                    on_result(result)
-        except Stop:
-            executor.shutdown(wait=True, cancel_futures=True)
-            return False
-        executor.shutdown(wait=True)
-        return True
+            return _pooled(func, chain(first, pending), workers, on_result, chunk)
+        finally:
+            gc.unfreeze()  # this process may go on (library callers, tests)
     except Stop:
         return False
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+
+
+def _pooled(
+    func: Callable[[list[T]], list[R]], jobs: Iterable[T], workers: int, on_result: Callable[[R], None], chunk: int
+) -> bool:
+    """`run` on worker processes; False if stopped (the batches in progress are finished)."""
+    executor = ProcessPoolExecutor(max_workers=workers, initializer=_quiet_worker)
+    in_flight: deque[Future[list[R]]] = deque()
+    try:
+        for batch in _batches(jobs, chunk):
+            in_flight.append(executor.submit(func, batch))
+            if len(in_flight) >= workers * 3:
+                for result in in_flight.popleft().result():
+                    on_result(result)
+        while in_flight:
+            for result in in_flight.popleft().result():
+                on_result(result)
+    except Stop:
+        executor.shutdown(wait=True, cancel_futures=True)
+        return False
+    executor.shutdown(wait=True)
+    return True
 
 
 def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
