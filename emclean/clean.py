@@ -33,7 +33,15 @@ ADS = (
     "在东方财富看资讯行情，选东方财富证券一站式开户交易",
     "全新妙想投研助理，立即体验",
 )
-_AD_TEXT = frozenset("".join(ad.split()) for ad in ADS)
+
+
+def squeeze(text: str) -> str:
+    """`text` without whitespace (ideographic and no-break spaces too) and zero-width marks:
+    the characters that count, as ads are compared and as `verify` accounts for them."""
+    return "".join(text.replace("\u200b", "").replace("\ufeff", "").split())  # zero-width: not "whitespace"
+
+
+_AD_TEXT = frozenset(squeeze(ad) for ad in ADS)
 # Links that are ads or tracking, not article links: their text stays, the link goes.
 _AD_HREF = re.compile(r"acttg\.eastmoney\.com|ai\.eastmoney\.com", re.I)
 _SAFE_SCHEME = re.compile(r"^(?:https?:|mailto:)", re.I)
@@ -105,17 +113,12 @@ def drop_ads(root: dom.Node, state: State) -> None:
     if any(name in state.source for name in _AD_CLASSES):
         for node in reversed(dom.select(root, _AD_SELECTOR)):
             state.drop(node, "ad")
-    text = _squeeze(dom.text(root))
+    text = squeeze(dom.text(root))
     if not any(ad in text for ad in _AD_TEXT):
         return
     for node in reversed(dom.select(root, "p, a, span, div, strong, font")):
-        if _squeeze(dom.text(node)) in _AD_TEXT:
+        if squeeze(dom.text(node)) in _AD_TEXT:
             state.drop(node, "ad")
-
-
-def _squeeze(text: str) -> str:
-    """`text` without whitespace (as the ad texts are compared)."""
-    return "".join(text.split())
 
 
 def unwrap_entities(root: dom.Node, state: State) -> None:
@@ -223,10 +226,10 @@ def square_tables(root: dom.Node, state: State) -> None:
         for n, row in enumerate(grid):
             name = cell if n == 0 else "td"
             rows.append("<tr>" + "".join(f"<{name}>{value}</{name}>" for value in row) + "</tr>")
-        before = len(_squeeze(dom.text(table)))
+        before = len(squeeze(dom.text(table)))
         square = dom.replace_with_html(table, "<table>" + "".join(rows) + "</table>")
         if square is not None:
-            state.repeated += len(_squeeze(dom.text(square))) - before
+            state.repeated += len(squeeze(dom.text(square))) - before
 
 
 # Inline elements that mean nothing in Markdown: their text stays, the element goes.

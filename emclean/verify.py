@@ -9,12 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .clean import squeeze
 from .pipeline import Part, Result
-
-
-def _norm(text: str) -> str:
-    """`text` without whitespace (ideographic and no-break spaces too) and zero-width marks."""
-    return "".join(text.replace("\u200b", "").replace("\ufeff", "").split())  # zero-width: not "whitespace"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,14 +31,14 @@ def check_part(part: Part) -> list[Problem]:
     reading = commonmark.read(part.markdown)
     if reading.raw_html:
         problems.append(Problem(f"{reading.raw_html} raw HTML element(s) left in the output"))
-    shown, expected = _norm(reading.text), _norm(part.expected_text)
+    shown, expected = squeeze(reading.text), squeeze(part.expected_text)
     for note in part.notes:  # footnote references: shown as written without their definitions
-        shown = shown.replace(_norm(note), "")
+        shown = shown.replace(squeeze(note), "")
     if shown != expected:
         problems.append(Problem("output text differs from the article text: " + _first_difference(expected, shown)))
-    kept = len(expected) - sum(len(_norm(a)) for a in part.added) - part.repeated
-    dropped = sum(len(_norm(text)) for _, text in part.removed)
-    source = len(_norm(part.source_text))
+    kept = len(expected) - sum(len(squeeze(a)) for a in part.added) - part.repeated
+    dropped = sum(len(squeeze(text)) for _, text in part.removed)
+    source = len(squeeze(part.source_text))
     if kept + dropped != source:
         problems.append(Problem(f"{source - kept - dropped} character(s) of article text unaccounted for"))
     return problems
