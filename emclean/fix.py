@@ -166,7 +166,7 @@ def _prepare(job: tuple[str, Settings]) -> Outcome | tuple[str, files.Staged, in
     """Everything but the fsync and rename: an Outcome, or (name, staged file, entity count)."""
     name, settings = job
     try:
-        text = files.decode(files.read_bytes(Path(name)), settings.encoding)
+        text = files.read(Path(name), settings.encoding)
         from . import verify
         from .pipeline import convert
 
