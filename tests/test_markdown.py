@@ -203,3 +203,10 @@ def test_parenthesis_after_a_footnote_reference() -> None:
     """`[^x](…)` would be a link: the parenthesis after a footnote reference is escaped."""
     html = '<p><a class="keytip" data-code="0,300832">新产业</a>(300832)</p>'
     assert md(html, annotate=emclean.Annotate.FOOTNOTE).splitlines()[0] == r"新产业[^300832-SZ]\(300832)"
+
+
+def test_zero_width_space_in_a_spanned_cell_passes_verify() -> None:
+    """A repeated span counts the same characters as verify does (zero-width marks are not text)."""
+    result = emclean.convert('<table><tr><td rowspan="2">甲\u200b乙</td><td>1</td></tr><tr><td>2</td></tr></table>')
+    assert result.markdown.count("甲\u200b乙") == 2
+    assert emclean.check(result) == []
