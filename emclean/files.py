@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import os
 import stat
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,7 +112,8 @@ class Staged:
 def stage(path: Path, content: str, encoding: str, *, backup: str | None = None) -> Staged:
     """The first half of an atomic write: the backup (if asked) and the temp file, written.
 
-    Finish with `commit` (or `abandon`): it does the waiting (fsync) and the rename.
+    Finish with `commit` (or `abandon`): it does the waiting (fsync) and the rename; `flush`
+    first, for many staged files at once.
     """
     target = path.resolve() if path.is_symlink() else path
     data = content.encode(encoding)
@@ -123,6 +127,37 @@ def stage(path: Path, content: str, encoding: str, *, backup: str | None = None)
         return _temp(target, data, mode)
     except OSError as e:
         raise _write_error(e) from None
+
+
+def flush(staged: list[Staged]) -> None:
+    """Start and wait for the disk writes of many staged files at once, so that each one's
+    `commit` then finds its data already on disk: one `syncfs` per filesystem (Linux) in
+    place of a journal commit per file. Only a speed-up: `commit` still fsyncs each file
+    and reports its errors (git's `core.fsyncMethod=batch` works the same way).
+    """
+    syncfs = _syncfs()
+    if syncfs is None or len(staged) < 2:
+        return
+    devices: dict[int, int] = {}
+    for item in staged:
+        with contextlib.suppress(OSError):
+            devices.setdefault(os.fstat(item.fd).st_dev, item.fd)
+    for fd in devices.values():
+        syncfs(fd)  # a failure shows in the fsync of each file
+
+
+@functools.cache
+def _syncfs() -> Callable[[int], int] | None:
+    """libc's `syncfs(fd)`, where there is one (Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        function: Callable[[int], int] = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+    return function
 
 
 def commit(staged: Staged) -> Path:

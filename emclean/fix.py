@@ -8,7 +8,6 @@ written finish; nothing half-written and no temp file stays behind.
 from __future__ import annotations
 
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -139,27 +138,21 @@ def process(job: tuple[str, Settings]) -> Outcome:
 
 
 def process_batch(jobs: list[tuple[str, Settings]]) -> list[Outcome]:
-    """`process` over several files, in order. Each new version is written to its temp file
-    here; the fsync and rename (mostly waiting for the disk) run in a thread while the next
-    file converts. All are done on return."""
-    steps: list[Outcome | Future[Outcome]] = []
-    writer: ThreadPoolExecutor | None = None
+    """`process` over several files, in order. Each new version is staged (written to its
+    temp file) as its file is converted; then all go to disk at once (`files.flush`) and
+    each is fsynced and renamed in turn."""
+    steps: list[Outcome | tuple[str, files.Staged, int]] = []
+    done: list[Outcome] = []
     try:
-        for job in jobs:
-            step = _prepare(job)
-            if isinstance(step, Outcome):
-                steps.append(step)
-                continue
-            try:
-                writer = writer or ThreadPoolExecutor(max_workers=1)
-                steps.append(writer.submit(_commit, *step))
-            except BaseException:  # stopped (in-process runs): no temp file left behind
+        steps.extend(_prepare(job) for job in jobs)
+        files.flush([step[1] for step in steps if not isinstance(step, Outcome)])
+        done.extend(step if isinstance(step, Outcome) else _commit(*step) for step in steps)
+    except BaseException:  # stopped (in-process runs): no temp file left behind
+        for step in steps[len(done) :]:
+            if not isinstance(step, Outcome):
                 files.abandon(step[1])
-                raise
-    finally:
-        if writer is not None:
-            writer.shutdown(wait=True)  # no thread outlives the batch (workers may fork later)
-    return [step if isinstance(step, Outcome) else step.result() for step in steps]
+        raise
+    return done
 
 
 def _prepare(job: tuple[str, Settings]) -> Outcome | tuple[str, files.Staged, int]:

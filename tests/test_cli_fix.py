@@ -308,3 +308,33 @@ def test_parallel_run_in_this_process_leaves_it_collectable(tmp_path: Path) -> N
     assert gc.get_freeze_count() == 0
     assert run("fix", "-j", "1", "-q", str(single))[0] == 0
     assert {p.read_bytes() for p in folder.iterdir()} == {single.read_bytes()}
+
+
+def test_a_batch_goes_to_disk_at_once_and_each_file_is_still_fsynced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The changed files of a batch are flushed with one syncfs (one journal commit, not one
+    per file); each is then fsynced on its own (its errors reported) before its rename."""
+    from emclean import files
+
+    folder = tmp_path / "posts"
+    folder.mkdir()
+    for n in range(5):
+        shutil.copy(POSTS / MARKED, folder / f"{n}.md")
+    shutil.copy(POSTS / PLAIN, folder / "plain.md")
+    flushed: list[int] = []
+    synced: list[int] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(files, "_syncfs", lambda: flushed.append)
+    monkeypatch.setattr(os, "fsync", fsync)
+    assert run("fix", "-j", "1", "-q", str(folder))[0] == 0
+    assert len(flushed) == 1
+    assert len(synced) >= 5  # every changed file (and then the folder)
+    expected = emclean.convert((POSTS / MARKED).read_text(encoding="utf-8")).markdown.encode("utf-8")
+    assert {(folder / f"{n}.md").read_bytes() for n in range(5)} == {expected}
+    assert (folder / "plain.md").read_bytes() == (POSTS / PLAIN).read_bytes()

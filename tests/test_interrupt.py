@@ -36,9 +36,9 @@ def make_tree(root: Path) -> dict[Path, tuple[bytes, bytes]]:
     return expected
 
 
-def stop_midway(root: Path, expected: dict[Path, tuple[bytes, bytes]], sig: int) -> int:
+def stop_midway(root: Path, expected: dict[Path, tuple[bytes, bytes]], sig: int, jobs: str) -> int:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "emclean", "fix", "-q", str(root)],
+        [sys.executable, "-m", "emclean", "fix", "-q", "--jobs", jobs, str(root)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -57,11 +57,18 @@ def stop_midway(root: Path, expected: dict[Path, tuple[bytes, bytes]], sig: int)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["INT", "TERM", "KILL"])
-def test_every_file_is_old_or_new(tmp_path: Path, sig: int) -> None:
-    """After the signal, each file holds its old or its new bytes; INT/TERM leave no temp file."""
+@pytest.mark.parametrize(
+    ("sig", "jobs"),
+    [(signal.SIGINT, "2"), (signal.SIGTERM, "2"), (signal.SIGKILL, "2"), (signal.SIGINT, "1"), (signal.SIGTERM, "1")],
+    ids=["INT", "TERM", "KILL", "INT-in-process", "TERM-in-process"],
+)
+def test_every_file_is_old_or_new(tmp_path: Path, sig: int, jobs: str) -> None:
+    """After the signal, each file holds its old or its new bytes; INT/TERM leave no temp file.
+
+    With `--jobs 1` the signal lands in the middle of a batch in this very process: its staged
+    files must be removed, not left behind or half put in place."""
     expected = make_tree(tmp_path)
-    code = stop_midway(tmp_path, expected, sig)
+    code = stop_midway(tmp_path, expected, sig, jobs)
     states = {"old": 0, "new": 0}
     for path, (old, new) in expected.items():
         data = path.read_bytes()
