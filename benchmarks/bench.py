@@ -259,6 +259,19 @@ def bench_fix(quick: bool) -> None:
                     f"`emclean fix --check` {check:.1f}s",
                     f"**{listing / check:.2f}×**",
                 )
+                # the floor: what reading, parsing, html2text and atomic writes alone cost here
+                floors = (([], "read + parse + html2text + atomic write"), (["--no-write"], "same, no write"))
+                for flags, what in floors:
+                    shutil.rmtree(Path(tmp, "_posts"))
+                    make_tree(Path(tmp), count)
+                    command = [sys.executable, str(ROOT / "benchmarks" / "floor.py"), "_posts", *flags]
+                    floor, _ = _measure(command, cwd=tmp)
+                    row(
+                        f"floor ({what}; no rules, no verify), {count:,} posts",
+                        f"{floor:.1f}s",
+                        f"html2text in-process {base:.1f}s",
+                        f"{floor / base:.2f}×",
+                    )
     small, big = peaks[counts[0]], peaks[counts[1]]
     row(
         f"peak memory of `emclean fix` (PSS of all its processes), {counts[0]:,} → {counts[1]:,} posts",
