@@ -133,7 +133,7 @@ def flush(staged: list[Staged]) -> None:
     """Start and wait for the disk writes of many staged files at once, so that each one's
     `commit` then finds its data already on disk: one `syncfs` per filesystem (Linux) in
     place of a journal commit per file. Only a speed-up: `commit` still fsyncs each file
-    and reports its errors (git's `core.fsyncMethod=batch` works the same way).
+    and reports its errors (the idea of git's `core.fsyncMethod=batch`).
     """
     syncfs = _syncfs()
     if syncfs is None or len(staged) < 2:
