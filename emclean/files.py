@@ -130,34 +130,33 @@ def stage(path: Path, content: str, encoding: str, *, backup: str | None = None)
 
 
 def flush(staged: list[Staged]) -> None:
-    """Start and wait for the disk writes of many staged files at once, so that each one's
-    `commit` then finds its data already on disk: one `syncfs` per filesystem (Linux) in
-    place of a journal commit per file. Only a speed-up: `commit` still fsyncs each file
-    and reports its errors (the idea of git's `core.fsyncMethod=batch`).
+    """Hand the data of many staged files to the disk at once (`sync_file_range`, Linux), so
+    that the first `commit`'s journal commit covers them all instead of one commit per file.
+
+    Only a speed-up, touching nothing but these files: `commit` still fsyncs each file and
+    reports its errors (the idea of git's `core.fsyncMethod=batch`).
     """
-    syncfs = _syncfs()
-    if syncfs is None or len(staged) < 2:
+    start = _start_writeback()
+    if start is None or len(staged) < 2:
         return
-    devices: dict[int, int] = {}
     for item in staged:
-        with contextlib.suppress(OSError):
-            devices.setdefault(os.fstat(item.fd).st_dev, item.fd)
-    for fd in devices.values():
-        syncfs(fd)  # a failure shows in the fsync of each file
+        start(item.fd)  # a failure shows in the file's fsync
 
 
 @functools.cache
-def _syncfs() -> Callable[[int], int] | None:
-    """libc's `syncfs(fd)`, where there is one (Linux)."""
+def _start_writeback() -> Callable[[int], object] | None:
+    """`fd` → start writing its dirty pages out, without waiting (Linux's `sync_file_range`)."""
     if not sys.platform.startswith("linux"):
         return None
     import ctypes
 
     try:
-        function: Callable[[int], int] = ctypes.CDLL(None, use_errno=True).syncfs
+        sync_file_range = ctypes.CDLL(None, use_errno=True).sync_file_range
     except (OSError, AttributeError):
         return None
-    return function
+    sync_file_range.argtypes = (ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint)
+    write = 2  # SYNC_FILE_RANGE_WRITE: start writeback of the whole file, do not wait
+    return lambda fd: sync_file_range(fd, 0, 0, write)
 
 
 def commit(staged: Staged) -> Path:

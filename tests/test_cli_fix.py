@@ -313,8 +313,9 @@ def test_parallel_run_in_this_process_leaves_it_collectable(tmp_path: Path) -> N
 def test_a_batch_goes_to_disk_at_once_and_each_file_is_still_fsynced(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The changed files of a batch are flushed with one syncfs (one journal commit, not one
-    per file); each is then fsynced on its own (its errors reported) before its rename."""
+    """The writes of a batch's changed files all start before the first fsync (so one journal
+    commit covers them, not one per file); each is then fsynced on its own (its errors
+    reported) before its rename."""
     from emclean import files
 
     folder = tmp_path / "posts"
@@ -322,19 +323,20 @@ def test_a_batch_goes_to_disk_at_once_and_each_file_is_still_fsynced(
     for n in range(5):
         shutil.copy(POSTS / MARKED, folder / f"{n}.md")
     shutil.copy(POSTS / PLAIN, folder / "plain.md")
-    flushed: list[int] = []
-    synced: list[int] = []
+    calls: list[tuple[str, int]] = []
     real_fsync = os.fsync
 
     def fsync(fd: int) -> None:
-        synced.append(fd)
+        calls.append(("fsync", fd))
         real_fsync(fd)
 
-    monkeypatch.setattr(files, "_syncfs", lambda: flushed.append)
+    monkeypatch.setattr(files, "_start_writeback", lambda: lambda fd: calls.append(("start", fd)))
     monkeypatch.setattr(os, "fsync", fsync)
     assert run("fix", "-j", "1", "-q", str(folder))[0] == 0
-    assert len(flushed) == 1
-    assert len(synced) >= 5  # every changed file (and then the folder)
+    kinds = [kind for kind, _ in calls]
+    assert kinds[:5] == ["start"] * 5
+    assert kinds[5:10] == ["fsync"] * 5  # then the folder's
+    assert [fd for _, fd in calls[:5]] == [fd for _, fd in calls[5:10]]
     expected = emclean.convert((POSTS / MARKED).read_text(encoding="utf-8")).markdown.encode("utf-8")
     assert {(folder / f"{n}.md").read_bytes() for n in range(5)} == {expected}
     assert (folder / "plain.md").read_bytes() == (POSTS / PLAIN).read_bytes()
