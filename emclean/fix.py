@@ -144,9 +144,11 @@ def process_batch(jobs: list[tuple[str, Settings]]) -> list[Outcome]:
     steps: list[Outcome | tuple[str, files.Staged, int]] = []
     done: list[Outcome] = []
     try:
-        steps.extend(_prepare(job) for job in jobs)
+        for job in jobs:
+            steps.append(_prepare(job))
         files.flush([step[1] for step in steps if not isinstance(step, Outcome)])
-        done.extend(step if isinstance(step, Outcome) else _commit(*step) for step in steps)
+        for step in steps:
+            done.append(step if isinstance(step, Outcome) else _commit(*step))
     except BaseException:  # stopped (in-process runs): no temp file left behind
         for step in steps[len(done) :]:
             if not isinstance(step, Outcome):
