@@ -133,8 +133,7 @@ def might_need_work(path: Path) -> bool:
 
 def process(job: tuple[str, Settings]) -> Outcome:
     """Convert, verify and (maybe) write back one file that `might_need_work`. Never raises for bad input."""
-    step = _prepare(job)
-    return step if isinstance(step, Outcome) else _commit(*step)
+    return process_batch([job])[0]
 
 
 def process_batch(jobs: list[tuple[str, Settings]]) -> list[Outcome]:
