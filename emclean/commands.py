@@ -141,7 +141,6 @@ def fix(
     folders: set[str] = set()
     tty = terminal(sys.stderr) and not quiet
     total = sum(1 for _ in files(tops, include, exclude)) if tty else 0
-    bar = None
 
     def jobs_to_do() -> Iterator[tuple[str, Settings]]:
         # A look at the raw bytes skips files without Eastmoney markup unparsed: a re-run
@@ -168,15 +167,8 @@ def fix(
 
             console.advance(bar, report.scanned, report.elapsed)
 
-    def preload() -> None:
-        # import the converter once, before the workers fork, instead of once in each
-        from . import pipeline, verify  # noqa: F401
-
-    if tty and total >= 200:
-        with _progress(total) as bar:
-            finished = run(process_batch, jobs_to_do(), jobs, done, before_pool=preload)
-    else:
-        finished = run(process_batch, jobs_to_do(), jobs, done, before_pool=preload)
+    with _progress(total) if tty and total >= 200 else contextlib.nullcontext() as bar:
+        finished = run(process_batch, jobs_to_do(), jobs, done, before_pool=_preload)
     report.interrupted = not finished
     for folder in sorted(folders):  # the renames are durable once their folders are synced
         fsync_folder(Path(folder))
@@ -275,9 +267,9 @@ def entities(
 
 
 def _preload() -> None:
-    """Load the converter once, before the workers fork (each worker loads the segmenter
-    itself, at the same time as the other workers and the parent's reading of files)."""
-    from . import pipeline  # noqa: F401
+    """Import the converter and its check once, before the workers fork, instead of once in
+    each (each worker loads the segmenter itself, at the same time as the others)."""
+    from . import pipeline, verify  # noqa: F401
 
 
 def _mark(row: Sequence[str], by_file: bool) -> tuple[str, ...]:
