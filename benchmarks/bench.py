@@ -10,9 +10,7 @@ absolute times do not travel. Nothing here is a test: it prints a table.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -31,6 +29,7 @@ import html2text  # noqa: E402
 from markdownify import markdownify  # noqa: E402
 
 import emclean  # noqa: E402
+from emclean.document import split_post  # noqa: E402
 
 BIN = Path(sys.executable).parent
 ROWS: list[tuple[str, str, str, str]] = []  # (measure, emclean, baseline, ratio or bar)
@@ -48,8 +47,7 @@ def corpus_docs() -> list[tuple[str, str]]:
         if path.suffix not in (".md", ".html") or path.name == "README.md":
             continue
         text = path.read_text(encoding="utf-8")
-        body = text.split("---\n", 2)[2] if text.startswith("---\n") else text
-        docs.append((text, body))
+        docs.append((text, split_post(text).body))
     return docs
 
 
@@ -110,11 +108,7 @@ def bench_cold(quick: bool) -> None:
 
 
 def _median_run(cmd: list[str], runs: int) -> float:
-    times = []
-    for _ in range(runs + 2):
-        start = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        times.append(time.perf_counter() - start)
+    times = [_time(cmd, check=True) for _ in range(runs + 2)]
     return statistics.median(times[2:])
 
 
@@ -207,10 +201,10 @@ def _pss(pid: int) -> int:
         return 0
 
 
-def _time(cmd: list[str], cwd: str) -> float:
-    """Wall seconds of one run of a command."""
+def _time(cmd: list[str], cwd: str | None = None, *, check: bool = False) -> float:
+    """Wall seconds of one run of a command (`check`: a failure raises)."""
     start = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=check)
     return time.perf_counter() - start
 
 
@@ -231,7 +225,7 @@ def make_tree(folder: Path, count: int) -> list[str]:
         data = source.read_bytes()
         (target / f"{n:05d}-{source.name.lstrip('-')}").write_bytes(data)
         text = data.decode("utf-8")
-        bodies.append(text.split("---\n", 2)[2] if text.startswith("---\n") else text)
+        bodies.append(split_post(text).body)
     os.sync()  # on disk, as a user's tree is: no run pays for writing out the copies just made
     return bodies
 
@@ -329,7 +323,6 @@ def main() -> None:
     print("\n".join(table))
     if args.markdown:
         Path(args.markdown).write_text("\n".join(table) + "\n", encoding="utf-8")
-    _ = (json, resource)
 
 
 if __name__ == "__main__":

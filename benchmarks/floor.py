@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from emclean import dom, files, render  # noqa: E402
 from emclean.codec import Tokens, codec_for  # noqa: E402
+from emclean.document import split_post  # noqa: E402
 from emclean.fix import might_need_work  # noqa: E402
 from emclean.tree import files as walk  # noqa: E402
 
@@ -32,15 +33,11 @@ def _batch(job: tuple[list[str], bool]) -> int:
     paths, write = job
     staged = []
     for name in paths:
-        text = files.read(Path(name)).content
-        head, body = ("", text)
-        if text.startswith("---\n"):
-            _, front, body = text.split("---\n", 2)
-            head = f"---\n{front}---\n"
-        codec = codec_for(body)
-        markdown = render.render(dom.events(dom.root(dom.parse(body))), codec, Tokens())
+        post = split_post(files.read(Path(name)).content)
+        codec = codec_for(post.body)
+        markdown = render.render(dom.events(dom.root(dom.parse(post.body))), codec, Tokens())
         if write:
-            staged.append(files.stage(Path(name), head + markdown, "utf-8"))
+            staged.append(files.stage(Path(name), post.head + markdown, "utf-8"))
     files.flush(staged)
     for item in staged:
         files.commit(item)
