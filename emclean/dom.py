@@ -7,12 +7,12 @@ parser can be swapped without touching the rules.
 from __future__ import annotations
 
 import html as _html
-import re
 from collections.abc import Iterable, Iterator
 from typing import TypeAlias
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
+from . import limits, nesting
 from .errors import InputError
 
 Node: TypeAlias = LexborNode
@@ -27,44 +27,19 @@ Event: TypeAlias = tuple[int, str, Attrs | None]
 
 _TEXT_TAG = "-text"
 _COMMENT_TAG = "-comment"
-# Most cells a table may expand to; a hostile colspan must not eat the memory.
-_MAX_SPAN = 1000
 
 
 def parse(html: str) -> Tree:
     """Parse an HTML document or fragment.
 
-    Raises InputError for HTML nested deeper than MAX_DEPTH (lexbor's tree builder is
-    quadratic in depth, and no article nests like that; browsers flatten it too).
+    Raises InputError for HTML the parser would nest deeper than `limits.MAX_DEPTH` or
+    blow up by re-opening formatting elements (see nesting.py), or that lexbor refuses.
     """
-    if html.count("<") > MAX_DEPTH:
-        depth = nesting_depth(html)
-        if depth > MAX_DEPTH:
-            raise InputError(f"HTML nested {depth:,} levels deep (more than {MAX_DEPTH:,}): not an article")
-    return LexborHTMLParser(html)
-
-
-MAX_DEPTH = 10_000
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^>]*?(/?)>")
-# Elements that never hold others, or that close themselves when the next one opens.
-_FLAT = frozenset(
-    "area base br col embed hr img input link meta param source track wbr p li td th tr option dt dd".split()
-)
-
-
-def nesting_depth(html: str) -> int:
-    """An upper estimate of how deep the elements of `html` nest (from the tags alone)."""
-    depth = deepest = 0
-    for m in _TAG.finditer(html):
-        closing, name, selfclosing = m.groups()
-        if selfclosing or name.lower() in _FLAT:
-            continue
-        if closing:
-            depth = max(0, depth - 1)
-        else:
-            depth += 1
-            deepest = max(deepest, depth)
-    return deepest
+    nesting.check(html)
+    try:
+        return LexborHTMLParser(html)
+    except SelectolaxError as e:  # (lexbor cannot allocate a node, for one)
+        raise InputError(f"the HTML parser gave up: {e}") from None
 
 
 def root(tree: Tree) -> Node:
@@ -331,4 +306,4 @@ def _span(cell: Node, name: str) -> int:
     """A rowspan/colspan value, clamped to 1..1000."""
     raw = (cell.attributes.get(name) or "1").strip()
     digits = "".join(ch for ch in raw[:6] if ch.isdigit())
-    return max(1, min(int(digits) if digits else 1, _MAX_SPAN))
+    return max(1, min(int(digits) if digits else 1, limits.MAX_SPAN))
