@@ -13,10 +13,14 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from .errors import InputError
+
 # ASCII punctuation: each gets a placeholder when it is article text.
 PUNCT = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 _BLOCK = 0x40  # private-use code points one codec needs
-_PUA = re.compile("[\ue000-\uf8ff]")
+# The private use areas (start, end): the BMP's, planes 15 and 16
+_AREAS = ((0xE000, 0xF900), (0xF0000, 0xFFFFE), (0x100000, 0x10FFFE))
+_PUA = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd]")
 # A run of whitespace holding a line break: a browser shows it as a space, or as
 # nothing between two CJK characters (CSS Text, segment break transformation).
 _SEGMENT = re.compile("[ \t\f\u00a0]*[\r\n][ \t\r\f\n\u00a0]*")
@@ -41,14 +45,16 @@ def codec_at(base: int) -> Codec:
 
 
 def codec_for(text: str) -> Codec:
-    """A codec whose private-use characters do not occur in `text`."""
+    """A codec whose private-use characters do not occur in `text` (the first free block of
+    the BMP's private use area, else of planes 15 and 16). InputError if there is none."""
     if not _PUA.search(text):
         return codec_at(0xE000)
-    used = {ord(ch) for ch in _PUA.findall(text)}
-    for base in range(0xE000, 0xF900 - _BLOCK, _BLOCK):
-        if not any(base <= u < base + _BLOCK for u in used):
-            return codec_at(base)
-    return codec_at(0xF0000)  # plane 15 private use: only if the BMP area is exhausted
+    used = {(start, (ord(ch) - start) // _BLOCK) for ch in set(text) for start, end in _AREAS if start <= ord(ch) < end}
+    for start, end in _AREAS:
+        for n in range((end - start) // _BLOCK):
+            if (start, n) not in used:
+                return codec_at(start + n * _BLOCK)
+    raise InputError("the text uses every block of private-use characters (emclean needs one free): not an article")
 
 
 class Codec:
@@ -98,6 +104,8 @@ class Codec:
         # placeholders whose escaping depends on context (all others never need it)
         ctx = "\\*_~`[]!<&|${\"'#"
         self.context = re.compile("[" + "".join(re.escape(self.ph[c]) for c in ctx) + "]")
+        # a run of one such placeholder (inside a run, every one is escaped alike)
+        self.context_run = re.compile("|".join(re.escape(self.ph[c]) + "+" for c in ctx))
         self.dashes = re.compile(re.escape(self.ph["-"]) + "{2,}")
         self.dots = re.compile(re.escape(self.ph["."]) + "{3,}")
         self.guillemets = re.compile(re.escape(self.ph[">"]) + "{2,}")
@@ -105,14 +113,16 @@ class Codec:
         parts = (self.context, self.dashes, self.dots, self.guillemets)
         self.escapable = re.compile("|".join(p.pattern for p in parts) + "|" + re.escape(self.br))
         ws = re.escape(" \u00a0" + self.ideo + self.br)
-        self.seg_run = re.compile(f"[ {re.escape(self.seg)}]*{re.escape(self.seg)}[ {re.escape(self.seg)}]*")
+        # (runs are matched from their start, possessively: linear however long they are)
+        seg = re.escape(self.seg)
+        self.seg_run = re.compile(f"(?<![ {seg}]) *+{seg}[ {seg}]*+")
         self.spaces = re.compile(" {2,}")
         pad = re.escape(" \u00a0\t" + self.ideo + self.seg)
-        self.br_run = re.compile(f"[{pad}]*(?:{re.escape(self.br)}[{pad}]*)+")
+        self.br_run = re.compile(f"(?<![{pad}])[{pad}]*+(?:{re.escape(self.br)}[{pad}]*+)+")
         opens = re.escape("".join(self.opens))
         closes = re.escape("".join(self.closes))
         self.open_ws = re.compile(f"([{opens}]+)([{ws}]+)")
-        self.ws_close = re.compile(f"([{ws}]+)([{closes}]+)")
+        self.ws_close = re.compile(f"(?<![{ws}])([{ws}]++)([{closes}]+)")
         self.open_run = re.compile(f"[{opens}]+")
         self.close_run = re.compile(f"[{closes}]+")
         self.open_next = re.compile(f"([{opens}]+)(.)")
