@@ -139,7 +139,7 @@ def _convert_markdown(text: str, options: Options, kind: str, details: bool) -> 
     out: list[str] = []
     parts: list[Part] = []
     entities: list[Entity] = []
-    notes: list[str] = []
+    notes: dict[str, None] = {}  # footnote definitions, each once, in order (a dict: not quadratic)
     pos = 0
     for n, piece in enumerate(pieces):
         out.extend(lines[pos : piece.start])
@@ -154,7 +154,7 @@ def _convert_markdown(text: str, options: Options, kind: str, details: bool) -> 
         )
         parts.append(part)
         entities.extend(found)
-        notes.extend(x for x in piece_notes if x not in notes)
+        notes.update(dict.fromkeys(piece_notes))
         markdown = part.markdown
         if n == len(pieces) - 1 and notes:
             markdown = _join_blocks(markdown, "\n".join(notes))
