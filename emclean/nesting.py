@@ -38,10 +38,13 @@ _VOID = frozenset(
 _RAW = frozenset("script style xmp iframe noembed noframes textarea title".split())
 _FORMATTING = frozenset("a b big code em font i nobr s small strike strong tt u".split())
 _HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
-_CLOSES_P = frozenset(
-    "address article aside blockquote center details dialog dir div dl fieldset figcaption figure footer "
-    "header hgroup main menu nav ol p search section summary ul pre listing form hr xmp plaintext".split()
-) | _HEADINGS
+_CLOSES_P = (
+    frozenset(
+        "address article aside blockquote center details dialog dir div dl fieldset figcaption figure footer "
+        "header hgroup main menu nav ol p search section summary ul pre listing form hr xmp plaintext".split()
+    )
+    | _HEADINGS
+)
 # Elements that end the search for an element "in scope".
 _SCOPE = frozenset("applet caption html table td th marquee object template".split())
 _SPECIAL = (
@@ -143,9 +146,10 @@ class Model:
         """The last live index of an index list (-1 if none); dead ones are dropped."""
         if not found:
             return -1
-        dead = self.dead
-        while found and dead[found[-1]]:
-            found.pop()
+        if self.removed:  # (with no dead element, no list holds one)
+            dead = self.dead
+            while found and dead[found[-1]]:
+                found.pop()
         return found[-1] if found else -1
 
     def top(self, name: str) -> int:
@@ -163,7 +167,11 @@ class Model:
     def in_scope(self, name: str, *bounds: str) -> int:
         """Index of the topmost `name` if no scope boundary (or `bounds`) is above it, else -1."""
         i = self.top(name)
-        bound = max([self.last(self.scope), *(self.top(b) for b in bounds)])
+        if i < 0:
+            return -1
+        bound = self.last(self.scope)
+        for other in bounds:
+            bound = max(bound, self.top(other))
         return i if i > bound else -1
 
     def push(self, name: str, entry: _Entry | None = None, space: int = _HTML) -> None:
@@ -377,9 +385,8 @@ _TABLE_BODY = frozenset("table tbody thead tfoot tr ^".split())
 # what an end tag closes on the way to its element
 _LEFT_OPEN = _IMPLIED_END | frozenset(_ROW_PARTS)
 # what `_well_nested` needs to know of a tag name, as bits
-(_VOID_, _FORMAT_, _PARA_, _ITEM_, _TWICE_, _RAW_, _CLOSES_P_, _SIBLING_, _TABLE_, _IN_TABLE_, _SPECIAL_, _NOT_PLAIN_) = (
-    1 << n for n in range(12)
-)
+_VOID_, _FORMAT_, _PARA_, _ITEM_, _TWICE_, _RAW_, _CLOSES_P_ = (1 << n for n in range(7))
+_SIBLING_, _TABLE_, _IN_TABLE_, _SPECIAL_, _NOT_PLAIN_ = (1 << n for n in range(7, 12))
 _PLAIN: dict[str, int] = {}
 for _names, _bit in (
     (_VOID, _VOID_),
@@ -536,11 +543,11 @@ def scan(html: str, max_depth: int, budget: int, work: int) -> Model:
         if closing:
             _end(m, name)
         elif _start(m, name, tag.group(), bool(selfclosing)) and name not in endless:
-            end = _raw_end(html, name, pos)
-            if end < 0:  # the rest is its text: read on as markup (deeper, if anything)
+            text_end = _raw_end(html, name, pos)
+            if text_end < 0:  # the rest is its text: read on as markup (deeper, if anything)
                 endless.add(name)
             else:
-                pos = end
+                pos = text_end
     return m
 
 
