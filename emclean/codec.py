@@ -86,7 +86,10 @@ class Codec:
             self.em_open: self.em_close,
             self.del_open: self.del_close,
         }
+        self.opener_of = {close: o for o, close in self.partner.items()}
         self.markers = frozenset(self.opens) | frozenset(self.closes)
+        # what splits a paragraph at its breaks looks at: brackets, breaks, emphasis markers
+        self.break_context = re.compile("[" + re.escape("[]" + self.br + "".join(self.markers)) + "]")
         self.delimiters: dict[int, int | str] = {ord(k): v for k, v in (*self.opens.items(), *self.closes.items())}
         self.marker = re.compile("[" + re.escape("".join(self.markers)) + "]")
         self.ascii = {v: k for k, v in self.ph.items()}

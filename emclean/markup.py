@@ -72,9 +72,6 @@ class Finisher:
         self.liquid = liquid
         # placeholders → their characters, for text that is copied into an autolink
         self._plain: dict[int, int | str] = {ord(p): ch for ch, p in codec.ph.items()}
-        self._opener_of = {close: o for o, close in codec.partner.items()}
-        # what `_split_breaks` looks at: brackets, breaks, emphasis markers
-        self._break_context = re.compile("[" + re.escape("[]" + codec.br + "".join(codec.markers)) + "]")
 
     # -- the document -------------------------------------------------------------
 
@@ -154,7 +151,7 @@ class Finisher:
         current: list[str] = []
         brackets = 0  # depth of link/image text (raw brackets are always markup)
         start = 0
-        for m in self._break_context.finditer(content):
+        for m in c.break_context.finditer(content):
             ch = m.group()
             if ch == "[":
                 brackets += 1
@@ -331,7 +328,7 @@ class Finisher:
                 stack.append((ch, i, depth[ch] > 0))
                 depth[ch] += 1
                 continue
-            opener = self._opener_of[ch]
+            opener = c.opener_of[ch]
             if not depth[opener]:
                 drop.add(i)
                 continue
