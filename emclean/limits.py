@@ -7,6 +7,8 @@ past a hard cap is refused with an `InputError` (one line; exit 2 on the command
 
 from __future__ import annotations
 
+from .errors import InputError
+
 #: Deepest element nesting the HTML parser may build (Blink stops nesting at 512 too).
 #: Deeper HTML is refused: no article nests like that, and each level costs every
 #: element under it.
@@ -46,3 +48,20 @@ def grid_fits(cells: int, area: int) -> bool:
 def repeat_fits(text: int, repeated: int) -> bool:
     """True if a table of `text` characters may repeat `repeated` more in its grid."""
     return repeated <= SPAN_GROWTH * text + SPAN_FLOOR
+
+
+#: A backstop for shapes nobody has thought of: the Markdown of a piece of HTML may be at
+#: most this many times its size, plus `OUTPUT_FLOOR` characters; else the input is
+#: refused. (Spans, the only text that repeats, stay within `SPAN_GROWTH`; escaping at most
+#: doubles a character.)
+OUTPUT_GROWTH = 16
+OUTPUT_FLOOR = 65_536
+
+
+def check_output(source: int, output: int) -> None:
+    """Raise InputError if `output` characters of Markdown are too many for `source` of HTML."""
+    if output > OUTPUT_GROWTH * source + OUTPUT_FLOOR:
+        raise InputError(
+            f"the Markdown would be {output / max(source, 1):.0f} times the size of the HTML "
+            f"(at most {OUTPUT_GROWTH}): not an article"
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import clean, dom, render
+from . import clean, dom, limits, render
 from .codec import Tokens, codec_for
 from .document import (
     ARTICLE_SELECTOR,
@@ -248,6 +248,7 @@ def _convert_html(
     expected = codec.token.sub("", dom.text(article))
     finisher = Finisher(codec, tokens, liquid=liquid)
     markdown = finisher.finish(render.render(dom.events(article), codec, tokens))
+    limits.check_output(len(html), len(markdown))
     notes = [finisher.footnote(ref, entity) for ref, entity in state.footnotes.items()]
     part = Part(
         markdown,

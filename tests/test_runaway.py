@@ -246,6 +246,15 @@ def test_a_wide_row_over_many_short_rows_is_split() -> None:
         assert limits.grid_fits(sum(rows), width * len(rows))
 
 
+def test_output_past_the_backstop_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever repeats text (here spans, once their own cap is lifted), Markdown more than
+    OUTPUT_GROWTH times the HTML is refused."""
+    html = "<table><tr><td colspan=500>" + "文" * 2000 + "</td></tr><tr>" + "<td>y</td>" * 500 + "</tr></table>"
+    convert(html)  # within the span cap: each cell once
+    monkeypatch.setattr(limits, "SPAN_GROWTH", 10_000)
+    assert "times the size of the HTML" in refused(html)
+
+
 # -- lists and quotes ----------------------------------------------------------------------
 
 
