@@ -107,8 +107,9 @@ class Codec:
         # placeholders whose escaping depends on context (all others never need it)
         ctx = "\\*_~`[]!<&|${\"'#"
         self.context = re.compile("[" + "".join(re.escape(self.ph[c]) for c in ctx) + "]")
-        # a run of one such placeholder (inside a run, every one is escaped alike)
-        self.context_run = re.compile("|".join(re.escape(self.ph[c]) + "+" for c in ctx))
+        # a run of one of the placeholders whose escaping depends on the flanking rules
+        self.flanked_run = re.compile("|".join(re.escape(self.ph[c]) + "+" for c in "*_~"))
+        self.escape_rules = self._escape_rules()
         self.dashes = re.compile(re.escape(self.ph["-"]) + "{2,}")
         self.dots = re.compile(re.escape(self.ph["."]) + "{3,}")
         self.guillemets = re.compile(re.escape(self.ph[">"]) + "{2,}")
@@ -136,6 +137,27 @@ class Codec:
         self.strip_chars = " \u00a0\t" + self.ideo + self.seg + self.br
         # a character a reader sees as text: not ASCII punctuation, space, marker or token
         self.texty = re.compile(f"[^\\s!-/:-@\\[-`{{-~{lo_hi}]")
+
+    def _escape_rules(self) -> tuple[tuple[re.Pattern[str], str], ...]:
+        """(pattern, replacement) for the text characters that need escaping by their
+        neighbours alone, to apply in this order (each then sees them as they were)."""
+        ph = {ch: re.escape(p) for ch, p in self.ph.items()}
+        backslash, lt, bang, brace, dollar, amp = (ph[ch] for ch in "\\<!{$&")
+        # what a reader sees as ASCII punctuation: a placeholder of one, markup, an emphasis
+        # marker, a token's boundary
+        punct = (
+            "".join(ph.values()) + r"!-/:-@\[-`{-~" + re.escape("".join(self.markers) + self.tok_open + self.tok_close)
+        )
+        entity = f"(?:(?:{ph['#']}|#)(?:[0-9]{{1,7}}|[xX][0-9a-fA-F]{{1,6}})|[A-Za-z][A-Za-z0-9]{{1,31}})"
+        tag_next = "A-Za-z/!?<" + ph["/"] + ph["!"] + ph["?"] + lt
+        return (
+            (re.compile(f"{backslash}(?=[{punct}])"), r"\\\\"),  # before punctuation: an escape
+            (re.compile(f"{lt}(?=[{tag_next}])|(?<=[<{lt}]){lt}"), r"\\<"),  # a tag, a comment, <<
+            (re.compile(f"{bang}(?=[\\[{re.escape(self.tok_open)}])"), r"\\!"),  # before a link: an image
+            (re.compile(f"{brace}(?=[:{ph[':']}])"), r"\\{"),  # {: opens a kramdown attribute list
+            (re.compile(f"{dollar}(?=[${dollar}])|(?<=[${dollar}]){dollar}"), r"\\$"),  # $$: kramdown math
+            (re.compile(f"{amp}(?={entity}[;{ph[';']}])"), "&amp;"),  # a character reference
+        )
 
     def protect(self, text: str) -> str:
         """Article text → text the renderer cannot mistake for markup."""

@@ -428,14 +428,14 @@ class _Escaper:
             if run.search(s):
                 s = run.sub(self._escape_run, s)
         self.counts = {ch: s.count(ch) + s.count(codec.ph[ch]) for ch in "*_~`"}
-        self.s = _escape_always(codec, s)
-        # where the trailing run of "#" starts (a heading's closing sequence)
-        self.hashes = len(self.s.rstrip("#" + codec.ph["#"]))
+        self.s = _escape_by_neighbours(codec, s, kind, self.counts["`"])
 
     def run(self) -> str:
-        if not self.c.context.search(self.s):
+        """The line with every text character escaped where it needs it: by the rules of
+        `_escape_by_neighbours` (done), then `*`, `_` and `~` by CommonMark's flanking rules."""
+        if not self.c.flanked_run.search(self.s):
             return self.s
-        return self.c.context_run.sub(self._run, self.s)
+        return self.c.flanked_run.sub(self._run, self.s)
 
     def at(self, j: int) -> str | None:
         if j < 0 or j >= len(self.s):
@@ -480,41 +480,24 @@ class _Escaper:
         return first + inside * (size - 2) + last
 
     def _needs(self, ch: str, i: int) -> bool:
-        if ch in "\"'|[]":
-            return False  # (done by `_escape_always`)
+        """True if the `*`, `_` or `~` at `i` could open or close emphasis."""
         prev, nxt = self.at(i - 1), self.at(i + 1)
-        if ch == "\\":
-            return nxt is not None and nxt in PUNCT
-        if ch in "*~":
-            return self.counts[ch] >= 2 and _flanking(prev, nxt)
-        if ch == "_":
-            intraword = prev is not None and nxt is not None and prev in _ASCII_ALNUM and nxt in _ASCII_ALNUM
-            return self.counts[ch] >= 2 and _flanking(prev, nxt) and not intraword
-        if ch == "`":
-            return self.counts[ch] >= 2
-        if ch == "!":
-            return i + 1 < len(self.s) and self.s[i + 1] in ("[", self.c.tok_open)
-        if ch == "<":
-            return (nxt is not None and ((nxt.isascii() and nxt.isalpha()) or nxt in "/!?<")) or prev == "<"
-        if ch == "&":
-            if nxt is None or not (nxt == "#" or (nxt.isascii() and nxt.isalpha())):
-                return False
-            return _ENTITY.match(self.c.restore(self.s[i : i + 40])) is not None
-        if ch == "$":
-            return prev == "$" or nxt == "$"
-        if ch == "{":
-            return nxt == ":"
-        if ch == "#":  # a closing sequence of a heading: `## 热点 #`
-            return self.kind == "heading" and _is_space(prev) and i >= self.hashes
-        return False
+        if ch == "_" and prev is not None and nxt is not None and prev in _ASCII_ALNUM and nxt in _ASCII_ALNUM:
+            return False  # intraword: never emphasis
+        return self.counts[ch] >= 2 and _flanking(prev, nxt)
 
 
-def _escape_always(c: Codec, s: str) -> str:
-    """Escape the text characters whose escaping does not depend on their neighbours:
-    quotes and bars (kramdown makes smart quotes and tables of them), a "[" with a "]"
-    after it, a "]" with a "[" before it (either could make a link)."""
+def _escape_by_neighbours(c: Codec, s: str, kind: str, backticks: int) -> str:
+    """Escape the text characters whose escaping does not depend on CommonMark's flanking
+    rules, each by a pattern (no Python per character): a backslash before punctuation; a
+    `<` that could open a tag; a `!` before a link; `{:`; `$$`; a `&` that would start a
+    character reference (as `&amp;`); quotes and bars (kramdown makes smart quotes and tables
+    of them); backticks, if two could pair; a `[` with a `]` after it, a `]` with a `[` before
+    it; the first `#` of a heading's closing sequence."""
+    for pattern, replacement in c.escape_rules:
+        s = pattern.sub(replacement, s)
     ph = c.ph
-    for ch in "\"'|":
+    for ch in "\"'|" + ("`" if backticks >= 2 else ""):
         if ph[ch] in s:
             s = s.replace(ph[ch], "\\" + ch)
     if ph["["] in s:  # those before the last "]"
@@ -526,6 +509,10 @@ def _escape_always(c: Codec, s: str) -> str:
         if found:
             first = min(found) + 1
             s = s[:first] + s[first:].replace(ph["]"], "\\]")
+    if kind == "heading" and ph["#"] in s:  # `## 热点 #`: a closing sequence after a space
+        hashes = len(s.rstrip("#" + ph["#"]))
+        if hashes < len(s) and s[hashes] == ph["#"] and (hashes == 0 or _is_space(c.char(s[hashes - 1]))):
+            s = s[:hashes] + "\\#" + s[hashes + 1 :]
     return s
 
 
