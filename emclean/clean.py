@@ -225,18 +225,19 @@ def square_tables(root: dom.Node, state: State) -> None:
     budget = limits.SPAN_GROWTH * len(state.source) + limits.SPAN_FLOOR
     for table in reversed(dom.select(root, "table")):  # innermost first
         rows = dom.table_rows(table)
-        for tr, cells in rows:
-            if not cells:
-                state.drop(tr, "empty table")
-        rows = [(tr, cells) for tr, cells in rows if cells]
-        if not rows:
+        if not any(cells for _, cells in rows):
             state.drop(table, "empty table")
             continue
         grid = _grid([cells for _, cells in rows]) if budget > 0 and dom.has_spans(table) else None
+        for (tr, cells), line in zip(rows, grid or [[]] * len(rows), strict=True):
+            if not cells and not any(line):  # (a row with no cell of its own may hold spanned ones)
+                state.drop(tr, "empty table")
         if grid is None:
             continue
         costs: dict[int, tuple[int, int]] = {}  # cell → (HTML size, characters of text)
         for (tr, cells), line in zip(rows, grid, strict=True):
+            if not cells and not any(line):
+                continue
             own = iter(cells)
             following = next(own, None)
             for cell in line:

@@ -221,6 +221,13 @@ def test_spans_within_the_cap_are_repeated() -> None:
     assert result.markdown.count("合计") == 10
 
 
+def test_a_row_with_no_cells_of_its_own_keeps_what_spans_into_it() -> None:
+    """An empty <tr> under a rowspan is a row of the grid (as in a browser); one that
+    nothing covers goes."""
+    html = "<table><tr><td rowspan=2>甲</td><td>1</td></tr><tr></tr><tr><td>2</td><td>3</td></tr><tr></tr></table>"
+    assert convert(html).markdown == "| 甲 | 1 |\n| --- | --- |\n| 甲 |  |\n| 2 | 3 |\n"
+
+
 def test_nested_spanned_tables_do_not_multiply() -> None:
     """Spanned tables in spanned cells: the copies stay within SPAN_GROWTH times the input."""
     html = "x"
