@@ -154,10 +154,10 @@ def measure(path: Path, tool: str, timeout: float) -> dict[str, object]:
             check=False,
         )
     except subprocess.TimeoutExpired:
-        return {"refused": f"over {timeout:.0f}s", "seconds": timeout, "mb": 0.0}
+        return {"crashed": f"over {timeout:.0f}s", "seconds": timeout, "mb": 0.0}
     if done.returncode:
         last = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
-        return {"refused": f"crashed: {last}", "seconds": 0.0, "mb": 0.0}
+        return {"crashed": last, "seconds": float("inf"), "mb": 0.0}
     result: dict[str, object] = json.loads(done.stdout)
     return result
 
@@ -221,8 +221,12 @@ def table(
     for name in names:
         one, two, four = (best[name, s] for s in (1, 2, 4))
         what = SHAPES[name][0]
-        if "refused" in four:
-            rows.append(f"| {name}: {what} | refused | | | | | | {float(baseline[name]['seconds']):.2f}s |")  # type: ignore[arg-type]
+        base_time = f"{float(baseline[name]['seconds']):.2f}s"  # type: ignore[arg-type]
+        failed = next((r for r in (one, two, four) if "refused" in r or "crashed" in r), None)
+        if failed is not None:
+            how = "refused" if "refused" in failed else "**crashed**"
+            why = str(failed.get("refused") or failed.get("crashed")).split(": not an article")[0]
+            rows.append(f"| {name}: {what} | {how}: {why} ({float(failed['seconds']):.2f}s) | | | | | | {base_time} |")  # type: ignore[arg-type]
             continue
         t1, t2, t4 = (float(r["seconds"]) for r in (one, two, four))  # type: ignore[arg-type]
         m1, m4 = float(one["mb"]), float(four["mb"])  # type: ignore[arg-type]
@@ -230,7 +234,7 @@ def table(
         rows.append(
             f"| {name}: {what}{flag} | {t1:.2f}s {m1:.0f} MB | {t2:.2f}s | {t4:.2f}s {m4:.0f} MB | "
             f"{t4 / max(t1, 0.005):.1f} | {(t4 - t1) / mb:.2f} | {max(m4 - m1, 0) / mb:.0f} | "
-            f"{float(baseline[name]['seconds']):.2f}s |"  # type: ignore[arg-type]
+            f"{base_time} |"
         )
     return rows
 

@@ -23,7 +23,7 @@ _AREAS = ((0xE000, 0xF900), (0xF0000, 0xFFFFE), (0x100000, 0x10FFFE))
 _PUA = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd]")
 # A run of whitespace holding a line break: a browser shows it as a space, or as
 # nothing between two CJK characters (CSS Text, segment break transformation).
-_SEGMENT = re.compile("[ \t\f\u00a0]*[\r\n][ \t\r\f\n\u00a0]*")
+_SEGMENT = re.compile("(?<![ \t\f\u00a0])[ \t\f\u00a0]*+[\r\n][ \t\r\f\n\u00a0]*+")  # (from a run's start: linear)
 
 
 @dataclass

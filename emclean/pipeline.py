@@ -24,7 +24,7 @@ from .options import Annotate, Options
 
 _FRONT_KEY = re.compile(r"^(title|date)\s*:\s*(.*?)\s*$", re.M)
 # `<http://…>` alone on a line (found by its `<`: a search anchored at each line start is slow)
-_AUTOLINK = re.compile(r"<(https?://[^>\s]+)>[^\S\n]*$", re.M)
+_AUTOLINK = re.compile(r"<(https?://[^<>\s]+)>[^\S\n]*$", re.M)  # (no "<" inside: linear on "<http://a" runs)
 _SOURCE_LINE = re.compile(r"^[（(]?\s*(?:文章)?来源[：:]\s*(.*?)\s*[）)]?$")
 _CN_DATE = re.compile(r"(\d{4})\D{1,3}(\d{1,2})\D{1,3}(\d{1,2})(?:\D{1,3}(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 
