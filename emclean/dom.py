@@ -105,11 +105,6 @@ def text(node: Node) -> str:
     return node.text(deep=True, separator="", strip=False)
 
 
-def inner_html(node: Node) -> str:
-    """The serialized children of `node`."""
-    return node.inner_html or ""
-
-
 def parent(node: Node) -> Node | None:
     """The parent element, or None at the top."""
     return node.parent

@@ -24,6 +24,10 @@ REOPEN_FLOOR = 10_000
 #: at most this many moves per tag (plus `REOPEN_FLOOR`), else the page is refused.
 MISNESTING_PER_TAG = 16
 
+#: Attributes of one element: lexbor checks each new one against all before it (100,000
+#: attributes took 17 s). An element with more is refused.
+MAX_ATTRIBUTES = 1_000
+
 #: Lists and quotes nested deeper than this in the output are written at this depth
 #: (every line of a Markdown block repeats its parents' markers: output would grow with
 #: the square of the depth).

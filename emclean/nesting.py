@@ -350,8 +350,8 @@ def check(html: str) -> None:
     re-open more formatting elements than `limits.REOPEN_PER_TAG` per tag."""
     tags = html.count("<")
     budget = limits.REOPEN_PER_TAG * tags + limits.REOPEN_FLOOR
-    if 3 * tags + 3 <= limits.MAX_DEPTH and tags * (tags + 1) <= budget:
-        return  # too few tags to nest that deep or re-open that much
+    if 3 * tags + 3 <= limits.MAX_DEPTH and tags * (tags + 1) <= budget and len(html) <= _LONG_TAG:
+        return  # too few tags to nest that deep, re-open that much or hold that many attributes
     if _well_nested(html, limits.MAX_DEPTH - 2):  # (+ html and body)
         return
     scan(html, limits.MAX_DEPTH, budget, limits.MISNESTING_PER_TAG * tags + limits.REOPEN_FLOOR)
@@ -404,7 +404,7 @@ for _names, _bit in (
 ):
     for _name in _names:
         _PLAIN[_name] = _PLAIN.get(_name, 0) | _bit
-for _name in "span sup sub label ins del q cite abbr mark time var kbd samp dfn bdi bdo wbr thead tbody".split():
+for _name in "span sup sub label ins del q cite abbr mark time var kbd samp dfn bdi bdo".split():
     _PLAIN.setdefault(_name, 0)  # (found without lowering their name)
 
 
@@ -446,6 +446,9 @@ def _well_nested(html: str, limit: int) -> bool:
             if tag is None:
                 return False
             skip = tag.end()
+            _check_attributes(tag.group())
+        elif found.end() - found.start() > _LONG_TAG:
+            _check_attributes(found.group())
         bits = plain(name)
         if bits is None:
             name = name.lower()
@@ -538,6 +541,8 @@ def scan(html: str, max_depth: int, budget: int, work: int) -> Model:
         if tag is None:
             break  # a tag that never ends: the rest of the document is inside it
         pos = tag.end()
+        if pos - start > _LONG_TAG:
+            _check_attributes(tag.group())
         closing, name, selfclosing = tag.groups()
         name = name.lower()
         if closing:
@@ -549,6 +554,19 @@ def scan(html: str, max_depth: int, budget: int, work: int) -> Model:
             else:
                 pos = text_end
     return m
+
+
+# One attribute (the tag name counts as one too), as the tokenizer reads it.
+_ATTRIBUTE = re.compile(rf"[^\t\n\f\r />][^\t\n\f\r />=]*+(?:{_WS}*+={_WS}*+(?:\"[^\"]*+\"|'[^']*+'|[^\t\n\f\r >]*+))?")
+# A tag this short cannot hold more than MAX_ATTRIBUTES attributes (each takes two characters).
+_LONG_TAG = 2 * limits.MAX_ATTRIBUTES
+
+
+def _check_attributes(tag: str) -> None:
+    """Raise InputError if a (long) tag has more than `limits.MAX_ATTRIBUTES` attributes."""
+    for count, _ in enumerate(_ATTRIBUTE.finditer(tag)):
+        if count > limits.MAX_ATTRIBUTES:  # (the first is the tag name)
+            raise InputError(f"an element with more than {limits.MAX_ATTRIBUTES:,} attributes: not an article")
 
 
 def _raw_end(html: str, name: str, pos: int) -> int:
