@@ -109,6 +109,10 @@ SHAPES: dict[str, tuple[str, Shape]] = {
     "images": ("images × N", text('<img src="http://x.cn/a.png" alt="图">')),
     "private-use": ("text in 100 private-use blocks", text("".join(chr(0xE000 + 64 * n) for n in range(100)) + "x")),
     "cjk-brackets": ("`中[文]` × N", text("中[文]")),
+    "post-blocks": (
+        "a post of many small HTML blocks",
+        repeat("<div>x</div>\n\n", "---\ntitle: x\n---\n\n", f"<p>{KEYTIP}</p>\n"),
+    ),
     "post-block": (
         "a post with one huge HTML block",
         repeat("<p>中文" + KEYTIP + "</p>", "---\ntitle: x\n---\n\n<div>", "</div>\n"),

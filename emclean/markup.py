@@ -22,8 +22,6 @@ from .codec import PUNCT, Codec, Tokens
 if TYPE_CHECKING:
     from .entities import Entity
 
-# Named or numeric character references that CommonMark and kramdown decode.
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # Structure html2text puts at the start of a line: quote marks, list markers, headings.
 _PREFIX = re.compile(r"(?P<quote>(?:>+ ?)?)(?P<indent> *)(?:(?P<item>(?:-|\d{1,9}\.) )|(?P<head>#{1,6} ))?")
 # The header separator html2text writes under the first table row.
@@ -466,8 +464,8 @@ class _Escaper:
         return s[:at] + "\\" + self.c.ascii[s[at]] + s[at + 1 :]
 
     def _run(self, m: re.Match[str]) -> str:
-        """A run of one placeholder: each end decided alone; the inside, where a character
-        has the same on both sides, all alike (brackets: up to / from their partner)."""
+        """A run of one of `*`, `_`, `~`: each end decided alone; the inside, where each
+        character has the same on both sides, all alike."""
         i, run = m.start(), m.group()
         placeholder, size = run[0], len(run)
         ch = self.c.ascii[placeholder]

@@ -379,6 +379,7 @@ _SIBLINGS = {
     "tbody": _ROW_PARTS,
     "thead": _ROW_PARTS,
     "tfoot": _ROW_PARTS,
+    **dict.fromkeys(_HEADINGS, tuple(_HEADINGS)),  # (a heading right in a heading ends it)
 }
 # where an element that is not part of a table would be moved out of it
 _TABLE_BODY = frozenset("table tbody thead tfoot tr ^".split())
