@@ -13,7 +13,7 @@ from typing import TypeAlias
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
-from . import limits, nesting
+from . import limits
 from .errors import InputError
 
 Node: TypeAlias = LexborNode
@@ -36,7 +36,10 @@ def parse(html: str) -> Tree:
     Raises InputError for HTML the parser would nest deeper than `limits.MAX_DEPTH` or
     blow up by re-opening formatting elements (see nesting.py), or that lexbor refuses.
     """
-    nesting.check(html)
+    if not limits.trivially_within(html):
+        from . import nesting  # (loaded only for documents that need it: a faster start)
+
+        nesting.check(html)
     try:
         return LexborHTMLParser(html)
     except SelectolaxError as e:  # (lexbor cannot allocate a node, for one)

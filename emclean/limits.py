@@ -28,6 +28,14 @@ MISNESTING_PER_TAG = 16
 #: attributes took 17 s). An element with more is refused.
 MAX_ATTRIBUTES = 1_000
 
+
+def trivially_within(html: str) -> bool:
+    """True if `html` has too few tags and characters to pass any of the parser's caps above
+    (then nothing needs to look closer)."""
+    tags = html.count("<")
+    return len(html) <= 2 * MAX_ATTRIBUTES and 3 * tags + 3 <= MAX_DEPTH and tags * (tags + 1) <= REOPEN_FLOOR
+
+
 #: Lists and quotes nested deeper than this in the output are written at this depth
 #: (every line of a Markdown block repeats its parents' markers: output would grow with
 #: the square of the depth).

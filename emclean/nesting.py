@@ -348,12 +348,10 @@ class Model:
 def check(html: str) -> None:
     """Raise InputError if the parser would nest `html` deeper than `limits.MAX_DEPTH` or
     re-open more formatting elements than `limits.REOPEN_PER_TAG` per tag."""
+    if limits.trivially_within(html) or _well_nested(html, limits.MAX_DEPTH - 2):  # (+ html and body)
+        return
     tags = html.count("<")
     budget = limits.REOPEN_PER_TAG * tags + limits.REOPEN_FLOOR
-    if 3 * tags + 3 <= limits.MAX_DEPTH and tags * (tags + 1) <= budget and len(html) <= _LONG_TAG:
-        return  # too few tags to nest that deep, re-open that much or hold that many attributes
-    if _well_nested(html, limits.MAX_DEPTH - 2):  # (+ html and body)
-        return
     scan(html, limits.MAX_DEPTH, budget, limits.MISNESTING_PER_TAG * tags + limits.REOPEN_FLOOR)
 
 
