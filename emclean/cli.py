@@ -91,7 +91,13 @@ def convert(
     annotate: AnnotateOpt = Annotate.NONE,
     annotate_suspicious: AnnotateSuspiciousOpt = False,
     output: Annotated[
-        OutputFormat, typer.Option("--format", case_sensitive=False, help="What to print.")
+        OutputFormat,
+        typer.Option(
+            "--format",
+            case_sensitive=False,
+            help='What to print. jsonl reads JSON Lines, one {"id", "html"} object per line, and prints one '
+            '{"id", "markdown", "text", "entities"} record per line (see `emclean batch`).',
+        ),
     ] = OutputFormat.MARKDOWN,
     diff: Annotated[bool, typer.Option("--diff", help="Show what would change instead of the output.")] = False,
     front_matter: Annotated[
@@ -121,7 +127,14 @@ def convert(
     if output is OutputFormat.JSONL:
         if diff:
             fail("--diff cannot be combined with --format jsonl")
-        code = commands.convert_stream(source, options, encoding, write_out)
+        if encoding:
+            fail("--encoding does not apply to --format jsonl: JSON Lines are UTF-8")
+        from .records import Settings
+
+        try:
+            code = commands.convert_jsonl(source, Settings(options), jobs=os.cpu_count() or 1)
+        except (InputError, UsageError) as e:
+            fail(str(e))
         raise typer.Exit(code)
     try:
         commands.convert_one(source, options, output, diff=diff, encoding=encoding, write=write_out)
@@ -204,4 +217,78 @@ def entities(
         encoding=encoding,
         write=write_out,
     )
+    raise typer.Exit(code)
+
+
+@app.command()
+def batch(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            help="JSON Lines (.jsonl, .ndjson, .json; gzip or zstd) or Parquet files, folders of them "
+            "(taken in sorted order), or - for stdin.",
+            show_default=False,
+        ),
+    ],
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="A file (.jsonl, .jsonl.gz, .parquet), or a folder (an existing one, or a path ending in /) "
+            "for one output shard per input shard, of the same name and format. Default: JSON Lines on stdout.",
+        ),
+    ] = None,
+    html_field: Annotated[str, typer.Option("--html-field", help="The field holding each record's HTML.")] = "html",
+    id_field: Annotated[
+        str, typer.Option("--id-field", help="The field naming each record (kept in error records and messages).")
+    ] = "id",
+    url_field: Annotated[
+        str | None, typer.Option("--url-field", help="A field with each record's URL (relative links resolve).")
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: CPU count; 1: in-process).")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Skip the shards whose output is already there (outputs are whole).")
+    ] = False,
+    max_record_mb: Annotated[
+        float, typer.Option("--max-record-mb", min=0.001, help="A record larger than this is an error record.")
+    ] = 8,
+    input_kind: Annotated[
+        InputKind, typer.Option("--input", case_sensitive=False, help="What each record is (default: sniffed).")
+    ] = InputKind.AUTO,
+    annotate: AnnotateOpt = Annotate.NONE,
+    annotate_suspicious: AnnotateSuspiciousOpt = False,
+    front_matter: Annotated[
+        bool, typer.Option("--front-matter", help="Pages: emit title, date, source and url as YAML front matter.")
+    ] = False,
+    keep_charts: Annotated[bool, typer.Option("--keep-charts", help="Keep live K-line quote charts.")] = False,
+    liquid: Annotated[
+        bool | None,
+        typer.Option("--liquid/--no-liquid", help="Wrap {{ and {% in {% raw %} (default: for Jekyll posts)."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors (no progress, no summary).")] = False,
+) -> None:
+    """Convert dataset records (JSON Lines or Parquet) on every core: each record keeps its fields,
+    its HTML becomes markdown, text and entities; a record that fails gets error instead.
+
+    Output keeps the input order. Exit 123 if any record failed, 2 if an input cannot be used."""
+    from . import commands
+    from .options import Options
+    from .records import MB, Fields, Settings
+
+    options = Options(
+        annotate=annotate,
+        annotate_suspicious=annotate_suspicious,
+        keep_charts=keep_charts,
+        input_kind=input_kind,
+        front_matter=front_matter,
+        liquid=liquid,
+    )
+    settings = Settings(options, Fields(html_field, id_field, url_field), max_bytes=int(max_record_mb * MB))
+    try:
+        code = commands.batch(inputs, output, settings, jobs=jobs or os.cpu_count() or 1, resume=resume, quiet=quiet)
+    except (InputError, UsageError) as e:
+        fail(str(e))
     raise typer.Exit(code)
