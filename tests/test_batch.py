@@ -167,7 +167,7 @@ def test_gzip_is_known_by_magic_bytes_or_by_name(tmp_path: Path) -> None:
 
 def test_zstd_shard(tmp_path: Path) -> None:
     """A zstd shard is read, and written zstd-compressed to an output folder."""
-    zstandard = need_module("zstandard", "dev")
+    zstandard = need_module("zstandard", "dev")  # (users: the zstd extra)
     data = b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records(20))
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress(data))
