@@ -272,8 +272,8 @@ def batch(
     """`emclean batch`: dataset shards in, their records converted; return the exit code.
 
     Every input is looked at before any work (format, columns): a problem there is a message
-    per input and exit 2. Then a message per failed record, a progress bar on a terminal, and
-    a summary line (unless `quiet`, or not `summary`)."""
+    per input and exit 2. Then a message per failed record (each names its shard, line or row,
+    and id), a progress bar on a terminal, and a summary line (unless `quiet` or not `summary`)."""
     from . import batch as batching
 
     plan = batching.plan(inputs, output, settings, resume=resume)
@@ -295,7 +295,7 @@ def batch(
                 console.advance_records(bar, position, report.records, report.failed, now)
 
         report = batching.run(plan, settings, jobs, say, progress if tty else None)
-    if summary and (not quiet or report.failed or report.broken):
+    if summary and not quiet:
         if tty:
             from . import console
 

@@ -166,6 +166,8 @@ class Opened:
         body = head.removeprefix(_BOM).lstrip(b" \t\r\n")
         if not body or body.startswith(b"{"):
             return None
+        if body.startswith(_PARQUET_MAGIC):
+            return "Parquet data on stdin: give the file's path (Parquet is read from its end)"
         start = body.split(b"\n", 1)[0][:40].decode("utf-8", "replace").strip()
         what = "a JSON array" if start.startswith("[") else f"it starts with {start!r}"
         return f'not JSON Lines ({what}); each line must be one JSON object such as {{"id": 1, "html": "<p>…</p>"}}'
