@@ -92,3 +92,13 @@ def test_dask_dataframe_recipe(tmp_path: Path, client: Any) -> None:
         record.pop("line", None)
         got = {k: v for k, v in row.items() if not (v is None or (isinstance(v, float) and math.isnan(v)))}
         assert got == record
+
+
+def test_dask_bag_recipe(client: Any) -> None:
+    """`bag.map_partitions(emclean.convert_batch)` on a dask.bag of dicts gives the records of `convert_batch`."""
+    db = need_module("dask.bag", "dask")
+    import emclean
+
+    items = records(30)
+    got = db.from_sequence(items, npartitions=3).map_partitions(emclean.convert_batch).compute()
+    assert got == emclean.convert_batch(items)
