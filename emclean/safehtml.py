@@ -1,0 +1,337 @@
+"""HTML out: the cleaned DOM written as safe HTML, and what such HTML shows a reader.
+
+HTML output is published (Jekyll sites, datasets), so the writer trusts nothing it did not
+decide: it writes only the elements and attributes of its allow-list, escapes every text and
+attribute value, and writes URLs as the cleaning rules left them (`<a href>` and `<img src>`
+are the only URLs it writes: `clean.fix_links` and `clean.fix_images` decide them). Any other
+element is unwrapped (its text stays, as in Markdown); scripts, styles, frames, forms and the
+like were dropped by the rules, and are never written. Empty inline elements (the quote slots
+an unwrapped link leaves) go. A whole page keeps its doctype, `<html lang>`, and its title
+and `<meta>` (charset, name/content) in `<head>`; its body is cleaned like any HTML.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+
+from . import clean, dom
+from .entities import Entity
+
+# The rules for HTML out: every rule but those that only shape Markdown (HTML keeps its table
+# spans and its inline elements).
+RULES: tuple[clean.Rule, ...] = tuple(r for r in clean.RULES if r not in (clean.square_tables, clean.flatten))
+
+
+def _digits(limit: int, least: int = 0) -> Callable[[str], str | None]:
+    """A number attribute: digits only, clamped to `limit`, left out when `least` or less."""
+
+    def check(value: str) -> str | None:
+        value = value.strip()
+        if not value.isascii() or not value.isdigit():
+            return None
+        number = min(int(value[:6]), limit)
+        return str(number) if number > least else None
+
+    return check
+
+
+def _as_is(value: str) -> str | None:
+    return value
+
+
+def _language(value: str) -> str | None:
+    return value if re.fullmatch(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8}){0,4}", value) else None
+
+
+def _content_type(value: str) -> str | None:
+    return value if value.strip().lower() == "content-type" else None
+
+
+_Check = Callable[[str], str | None]
+_NO_ATTRS: Mapping[str, _Check] = {}
+_CELL = {"rowspan": _digits(65534, 1), "colspan": _digits(1000, 1)}
+# The elements written as themselves in the body, and the attributes each keeps. URLs are the
+# cleaning rules' business; the alt and title texts are escaped like all text.
+_PLAIN = (
+    "abbr address article aside b bdi blockquote br caption center cite code dd del details dfn div dl dt em "
+    "figcaption figure footer h1 h2 h3 h4 h5 h6 header hr i ins kbd li main mark nav p pre q rp rt ruby s samp "
+    "section small strong sub summary sup tbody tfoot thead time tr u ul var wbr"
+)
+BODY: Mapping[str, Mapping[str, _Check]] = {
+    **dict.fromkeys(_PLAIN.split(), _NO_ATTRS),
+    "a": {"href": _as_is, "title": _as_is},
+    "img": {"src": _as_is, "alt": _as_is, "title": _as_is, "width": _digits(99999), "height": _digits(99999)},
+    "ol": {"start": _digits(999_999_999)},
+    "table": _NO_ATTRS,
+    "td": _CELL,
+    "th": _CELL,
+}
+# What a whole page keeps in its head: its title, its charset and its named metadata.
+HEAD: Mapping[str, Mapping[str, _Check]] = {
+    "title": _NO_ATTRS,
+    "meta": {"charset": _as_is, "name": _as_is, "property": _as_is, "content": _as_is, "http-equiv": _content_type},
+}
+# Never written, text and all (the rules drop those that hold text; the others are empty).
+DROPPED = frozenset(
+    (
+        "script style template noscript iframe object embed canvas svg head title meta link base "
+        "input button select textarea param source track area frame frameset col colgroup"
+    ).split()
+)
+_VOID = frozenset("br hr img wbr meta".split())
+# Inline elements that go when they show nothing (their whitespace stays, as one space).
+_INLINE = frozenset(
+    "a abbr b bdi cite code del dfn em i ins kbd mark q rp rt ruby s samp small strong sub sup time u var".split()
+)
+# Paragraphs that go when they hold only white space (a line left where an ad was).
+_BLANK_GOES = frozenset(("p",))
+# Elements that show something even without text.
+_SHOWS = frozenset(("img", "hr"))
+_HTML_SPACE = " \t\n\r\f"
+_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\u00a0": "&nbsp;"})
+_ATTR = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\u00a0": "&nbsp;"}
+    | {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+)
+# The `{` of `{{` and `{%`: Jekyll's Liquid would read them (written `&#123;`, it never does).
+_LIQUID = re.compile(r"\{(?=[{%])")
+# Blank lines (they would end an HTML block of a Markdown document).
+_BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")
+# Tags that open an HTML block in CommonMark (type 6) and in kramdown alike.
+_BLOCK_START = re.compile(
+    r"<(?:address|article|aside|blockquote|center|dd|details|div|dl|dt|figcaption|figure|footer|h[1-6]|header|"
+    r"hr|li|main|nav|ol|p|section|summary|table|ul)[\s/>]"
+)
+_DOCTYPE = re.compile(r"\s*(<!doctype\s[^<>]*>)", re.I)
+
+
+def text(value: str) -> str:
+    """Text, escaped for HTML."""
+    return value.translate(_TEXT)
+
+
+def attribute(value: str) -> str:
+    """An attribute value, escaped for a double-quoted HTML attribute."""
+    return value.translate(_ATTR)
+
+
+class _Open:
+    """An element being written: where its start tag goes, and what it holds so far."""
+
+    __slots__ = ("name", "shows", "slot", "space", "tag", "visible")
+
+    def __init__(self, name: str, slot: int, tag: str | None) -> None:
+        self.name = name
+        self.slot = slot  # index of its start tag in the output
+        self.tag = tag  # its start tag; None: unwrapped (its content stays, its tags go)
+        self.shows = False  # holds text other than HTML whitespace, or an image
+        self.visible = False  # holds text other than any white space (U+3000...), or an image
+        self.space = False  # holds whitespace
+
+
+def write(
+    top: dom.Node,
+    refs: Mapping[str, str] | None = None,
+    *,
+    liquid: bool = False,
+    embedded: bool = False,
+    allowed: Mapping[str, Mapping[str, _Check]] = BODY,
+) -> str:
+    """The content of `top` (not `top` itself) as safe HTML, without leading or trailing space.
+
+    `refs` maps footnote tokens (in text) to their labels, written `<sup>label</sup>`.
+    `liquid`: no `{{`/`{%` is left for Liquid. `embedded`: the HTML goes into a Markdown
+    document as one HTML block (no blank line in it; a block tag first).
+    """
+    out: list[str] = []
+    stack = [_Open("", -1, None)]
+    dropping = 0
+    tokens = re.compile("|".join(map(re.escape, refs))) if refs else None
+    for kind, name, attrs in dom.events(top):
+        if dropping:
+            if kind == dom.START:
+                dropping += 1
+            elif kind == dom.END:
+                dropping -= 1
+            continue
+        if kind == dom.TEXT:
+            _text(out, stack, name, tokens, refs or {}, embedded)
+        elif kind == dom.START:
+            if name in DROPPED and name not in allowed:
+                dropping = 1
+            elif name in _VOID:
+                tag = _void(name, attrs or {}, allowed)
+                if tag:
+                    out.append(tag)
+                    if name in _SHOWS:
+                        stack[-1].shows = stack[-1].visible = True
+            else:
+                rules = allowed.get(name)
+                stack.append(_Open(name, len(out), None if rules is None else _start(name, attrs or {}, rules)))
+                out.append("")
+        elif name not in _VOID:
+            _end(out, stack)
+    html = "".join(out).strip(_HTML_SPACE)
+    if embedded:
+        html = _BLANK_LINES.sub("\n", html)
+        if html and not _BLOCK_START.match(html):
+            html = f"<div>{html}</div>"
+    return _LIQUID.sub("&#123;", html) if liquid else html
+
+
+def _void(name: str, attrs: dom.Attrs, allowed: Mapping[str, Mapping[str, _Check]]) -> str:
+    """The tag of an element without content ("" when it is not written): an image needs
+    its source; a `<meta http-equiv>` other than Content-Type (a refresh...) never goes out."""
+    if name not in allowed:
+        return ""
+    if name == "img" and not (attrs.get("src") and _safe_url(attrs["src"] or "", image=True)):
+        return ""
+    if name == "meta" and "http-equiv" in attrs and _content_type(attrs["http-equiv"] or "") is None:
+        return ""
+    return _start(name, attrs, allowed[name])
+
+
+def _start(name: str, attrs: dom.Attrs, rules: Mapping[str, _Check]) -> str:
+    """A start tag with the attributes `rules` keep, each value checked and escaped."""
+    kept = []
+    for key, value in attrs.items():
+        check = rules.get(key)
+        if check is None or value is None:
+            continue
+        good = check(value)
+        if key == "href" and good is not None and not _safe_url(good, image=False):
+            good = None  # (the rules let no such link through; this writer does not either)
+        if good is not None:
+            kept.append(f' {key}="{attribute(good)}"')
+    return f"<{name}{''.join(kept)}>"
+
+
+def _text(
+    out: list[str],
+    stack: list[_Open],
+    value: str,
+    tokens: re.Pattern[str] | None,
+    refs: Mapping[str, str],
+    embedded: bool,
+) -> None:
+    here = stack[-1]
+    if value.strip(_HTML_SPACE):
+        here.shows = True
+        here.visible = here.visible or not value.isspace()
+    else:
+        here.space = True
+    escaped = value.translate(_TEXT)
+    if tokens is not None:
+        escaped = tokens.sub(lambda m: f"<sup>{text(refs[m.group()])}</sup>", escaped)
+    if here.name == "pre" and here.slot == len(out) - 1 and escaped.startswith("\n"):
+        escaped = "\n" + escaped  # a parser drops the first newline of a <pre>: write one more
+    if embedded and "\n" in escaped and any(o.name == "pre" for o in stack):
+        escaped = escaped.replace("\n", "&#10;")
+    out.append(escaped)
+
+
+def _end(out: list[str], stack: list[_Open]) -> None:
+    element = stack.pop()
+    parent = stack[-1]
+    parent.space = parent.space or element.space
+    if element.tag is None:  # unwrapped
+        parent.shows = parent.shows or element.shows
+        parent.visible = parent.visible or element.visible
+        return
+    if (element.name in _INLINE and not element.shows) or (element.name in _BLANK_GOES and not element.visible):
+        del out[element.slot :]
+        if element.space and element.name in _INLINE:
+            out.append(" ")
+        return
+    out[element.slot] = element.tag
+    out.append(f"</{element.name}>")
+    parent.shows = parent.shows or element.shows
+    parent.visible = parent.visible or element.visible
+
+
+def document(tree: dom.Tree, body: str, source: str) -> str:
+    """A whole page around `body` (written by `write`): the source's doctype, `<html lang>`,
+    and the title and metadata of its head."""
+    match = _DOCTYPE.match(source)
+    doctype = match.group(1) if match else "<!DOCTYPE html>"
+    html = dom.document_element(tree)
+    lang = _language(dom.get(html, "lang") or "")
+    head = dom.head(tree)
+    inside = _BLANK_LINES.sub("\n", write(head, allowed=HEAD)) if head is not None else ""
+    start = f'<html lang="{attribute(lang)}">' if lang else "<html>"
+    return f"{doctype}\n{start}\n<head>\n{inside}\n</head>\n<body>\n{body}\n</body>\n</html>"
+
+
+def note(entity: Entity) -> str:
+    """One item of the footnote list: the name of what the link pointed at, and its URL.
+
+    The URL is text, not a link: a link to a quote page is an entity link, which the next
+    run would take away again (and a second run must change nothing).
+    """
+    address = f" {text(entity.url)}" if entity.url else ""
+    return f"<li>{text(entity.name)}{address}</li>"
+
+
+def note_list(items: Iterable[str]) -> str:
+    """The footnote list (items from `note`, in the order of their numbers)."""
+    return "<ol>\n" + "\n".join(items) + "\n</ol>"
+
+
+# Elements after which a reader sees a new line or paragraph.
+_BREAKS = frozenset(
+    "p div li dd dt h1 h2 h3 h4 h5 h6 blockquote pre table tr caption figcaption figure section article "
+    "header footer aside main nav address center details summary ul ol dl hr".split()
+)
+_SPACES = re.compile(r"[ \t\n\r\f]+")
+
+
+def shown(html: str) -> str:
+    """The text a reader sees of HTML (of its body): blocks apart, whitespace collapsed."""
+    tree = dom.parse(html)
+    parts: list[str] = []
+    for kind, name, _ in dom.events(dom.root(tree)):
+        if kind == dom.TEXT:
+            parts.append(name)
+        elif name in ("td", "th") and kind == dom.END:
+            parts.append(" ")
+        elif name == "br" or (name in _BREAKS and kind == dom.END):
+            parts.append("\n\n" if name != "br" else "\n")
+    blocks = ("".join(parts)).split("\n\n")
+    return "\n\n".join(b for b in (_SPACES.sub(" ", block).strip(_HTML_SPACE) for block in blocks) if b)
+
+
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
+_IGNORED_IN_URL = re.compile(r"[\t\n\r]")
+
+
+def unsafe(html: str) -> list[str]:
+    """What in HTML this module would never write: other elements or attributes, URLs with
+    a scheme other than http(s) and mailto (and `data:image/` for images). Empty if none."""
+    tree = dom.parse(html)
+    found: list[str] = []
+    allowed = {**BODY, **HEAD}
+    for kind, name, attrs in dom.events(dom.document_element(tree)):
+        if kind != dom.START or name in ("head", "body"):
+            continue
+        rules = allowed.get(name)
+        if rules is None:
+            found.append(f"<{name}> element")
+            continue
+        for key, value in (attrs or {}).items():
+            if key not in rules or rules[key](value or "") is None:
+                found.append(f"{key} attribute on <{name}>")
+            elif key in ("href", "src") and not _safe_url(value or "", image=name == "img"):
+                found.append(f"{key}={value!r} on <{name}>")
+    return found
+
+
+def _safe_url(url: str, *, image: bool) -> bool:
+    """True for a URL without a scheme, or with one a reader can follow safely (as browsers
+    read it: tabs and newlines removed, leading spaces and controls ignored)."""
+    url = _IGNORED_IN_URL.sub("", url).lstrip("".join(map(chr, range(33))))
+    scheme = _SCHEME.match(url)
+    if scheme is None or "/" in url[: scheme.end()] or "?" in url[: scheme.end()] or "#" in url[: scheme.end()]:
+        return True
+    name = scheme.group(1).lower()
+    return name in ("http", "https", "mailto") or (image and url[: scheme.end() + 6].lower() == "data:image/")
