@@ -393,9 +393,10 @@ def _write_html(
     shown = dom.text(body)
     added = [*state.added, *(refs.get(m.group(), "") for m in codec.token.finditer(shown))]
     expected = codec.token.sub(lambda m: refs.get(m.group(), ""), shown)
-    written = safehtml.write(body, refs, liquid=liquid, embedded=form == "html-block")
     if form == "html" and is_document(html):
-        written = safehtml.document(tree, written, html)
+        written = safehtml.page(tree, refs, html, liquid=liquid)
+    else:
+        written = safehtml.fragment(body, refs, liquid=liquid, embedded=form == "html-block")
     notes = [safehtml.note(entity) for entity in state.footnotes.values()]
     part = Part(written, source_text, expected, tuple(state.removed), tuple(added), state.repeated, (), form)
     return part, notes

@@ -55,8 +55,8 @@ _CELL = {"rowspan": _digits(65534, 1), "colspan": _digits(1000, 1)}
 # cleaning rules' business; the alt and title texts are escaped like all text.
 _PLAIN = (
     "abbr address article aside b bdi blockquote br caption center cite code dd del details dfn div dl dt em "
-    "figcaption figure footer h1 h2 h3 h4 h5 h6 header hr i ins kbd li main mark nav p pre q rp rt ruby s samp "
-    "section small strong sub summary sup tbody tfoot thead time tr u ul var wbr"
+    "fieldset figcaption figure footer h1 h2 h3 h4 h5 h6 header hgroup hr i ins kbd legend li main mark menu nav "
+    "p pre q s samp search section small strong sub summary sup tbody tfoot thead time tr u ul var wbr"
 )
 BODY: Mapping[str, Mapping[str, _Check]] = {
     **dict.fromkeys(_PLAIN.split(), _NO_ATTRS),
@@ -76,16 +76,24 @@ HEAD: Mapping[str, Mapping[str, _Check]] = {
 DROPPED = frozenset(
     (
         "script style template noscript iframe object embed canvas svg head title meta link base "
-        "input button select textarea param source track area frame frameset col colgroup"
+        "input button select textarea param source track area frame col colgroup"
     ).split()
 )
 _VOID = frozenset("br hr img wbr meta".split())
 # Inline elements that go when they show nothing (their whitespace stays, as one space).
-_INLINE = frozenset(
-    "a abbr b bdi cite code del dfn em i ins kbd mark q rp rt ruby s samp small strong sub sup time u var".split()
-)
+_INLINE = frozenset("a abbr b bdi cite code del dfn em i ins kbd mark q s samp small strong sub sup time u var".split())
 # Paragraphs that go when they hold only white space (a line left where an ad was).
 _BLANK_GOES = frozenset(("p",))
+# Parts of a table: written only inside a written table (a parser moves them elsewhere).
+_TABLE_PARTS = frozenset("caption tbody thead tfoot tr td th".split())
+# Foreign content (MathML): only its text is written (inside it, `<a>`, `<tr>`... are not HTML).
+_TEXT_ONLY = frozenset(("math",))
+# Elements never written inside one of their kind (a parser would close the outer one)...
+_NOT_NESTED = frozenset(("a",))
+# ... or right inside one of their group (a parser closes the current heading).
+_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+# Elements whose first newline a parser drops.
+_PRE = frozenset(("pre", "listing"))
 # Elements that show something even without text.
 _SHOWS = frozenset(("img", "hr"))
 _HTML_SPACE = " \t\n\r\f"
@@ -130,13 +138,8 @@ class _Open:
         self.space = False  # holds whitespace
 
 
-def write(
-    top: dom.Node,
-    refs: Mapping[str, str] | None = None,
-    *,
-    liquid: bool = False,
-    embedded: bool = False,
-    allowed: Mapping[str, Mapping[str, _Check]] = BODY,
+def fragment(
+    top: dom.Node, refs: Mapping[str, str] | None = None, *, liquid: bool = False, embedded: bool = False
 ) -> str:
     """The content of `top` (not `top` itself) as safe HTML, without leading or trailing space.
 
@@ -144,9 +147,61 @@ def write(
     `liquid`: no `{{`/`{%` is left for Liquid. `embedded`: the HTML goes into a Markdown
     document as one HTML block (no blank line in it; a block tag first).
     """
+    html = _settle(write(top, refs), lambda again: write(_body(again)))
+    if embedded:
+        html = _BLANK_LINES.sub("\n", write(_body(html), embedded=True))
+        if html and not _BLOCK_START.match(html):
+            html = f"<div>{html}</div>"
+    return _LIQUID.sub("&#123;", html) if liquid else html
+
+
+def page(tree: dom.Tree, refs: Mapping[str, str] | None, source: str, *, liquid: bool = False) -> str:
+    """A whole page: the source's doctype, `<html lang>`, the title and metadata of its head
+    and its body's content (as `fragment` writes it)."""
+    match = _DOCTYPE.match(source)
+    doctype = match.group(1) if match else "<!DOCTYPE html>"
+    lang = _language(dom.get(dom.document_element(tree), "lang") or "")
+    head = dom.head(tree)
+    inside = _BLANK_LINES.sub("\n", write(head, allowed=HEAD)) if head is not None else ""
+    start = f'<html lang="{attribute(lang)}">' if lang else "<html>"
+
+    def around(body: str) -> str:
+        return f"{doctype}\n{start}\n<head>\n{inside}\n</head>\n<body>\n{body}\n</body>\n</html>"
+
+    html = _settle(around(write(dom.root(tree), refs)), lambda again: around(write(_body(again))))
+    return _LIQUID.sub("&#123;", html) if liquid else html
+
+
+def _body(html: str) -> dom.Node:
+    return dom.root(dom.parse(html))
+
+
+def _settle(html: str, again: Callable[[str], str]) -> str:
+    """`html` written again from what a parser reads of it, until that changes nothing: the
+    next run (a second `fix`) reads it back as written. (A parser moves what a broken page
+    nested oddly: a paragraph in a table, a heading in a heading; once is nearly always
+    enough.)"""
+    for _ in range(3):
+        written = again(html)
+        if written == html:
+            break
+        html = written
+    return html
+
+
+def write(
+    top: dom.Node,
+    refs: Mapping[str, str] | None = None,
+    *,
+    embedded: bool = False,
+    allowed: Mapping[str, Mapping[str, _Check]] = BODY,
+) -> str:
+    """The content of `top` through the allow-list, as it is (see `fragment`)."""
     out: list[str] = []
     stack = [_Open("", -1, None)]
     dropping = 0
+    tables = 0  # written tables open
+    text_only = 0  # foreign elements open
     tokens = re.compile("|".join(map(re.escape, refs))) if refs else None
     for kind, name, attrs in dom.events(top):
         if dropping:
@@ -156,28 +211,42 @@ def write(
                 dropping -= 1
             continue
         if kind == dom.TEXT:
-            _text(out, stack, name, tokens, refs or {}, embedded)
-        elif kind == dom.START:
-            if name in DROPPED and name not in allowed:
-                dropping = 1
-            elif name in _VOID:
-                tag = _void(name, attrs or {}, allowed)
-                if tag:
-                    out.append(tag)
-                    if name in _SHOWS:
-                        stack[-1].shows = stack[-1].visible = True
-            else:
-                rules = allowed.get(name)
-                stack.append(_Open(name, len(out), None if rules is None else _start(name, attrs or {}, rules)))
-                out.append("")
-        elif name not in _VOID:
+            if allowed is not HEAD or stack[-1].tag or not name.strip(_HTML_SPACE):
+                _text(out, stack, name, tokens, refs or {}, embedded)
+        elif kind == dom.END:
+            element = stack[-1]
+            text_only -= element.name in _TEXT_ONLY
+            tables -= element.name == "table" and element.tag is not None
             _end(out, stack)
-    html = "".join(out).strip(_HTML_SPACE)
-    if embedded:
-        html = _BLANK_LINES.sub("\n", html)
-        if html and not _BLOCK_START.match(html):
-            html = f"<div>{html}</div>"
-    return _LIQUID.sub("&#123;", html) if liquid else html
+        elif not text_only and name not in allowed and (name in DROPPED or allowed is HEAD):
+            dropping = 1  # (in a head, only what it allows: its text would land in the body)
+        elif name in _VOID and not text_only:
+            tag = _void(name, attrs or {}, allowed)
+            if tag:
+                out.append(tag)
+                if name in _SHOWS:
+                    stack[-1].shows = stack[-1].visible = True
+            stack.append(_Open(name, len(out), None))  # (written already: its end only pops it)
+        else:
+            rules = allowed.get(name)
+            if (
+                text_only
+                or name in _TEXT_ONLY
+                or (name in _TABLE_PARTS and not tables)
+                or (name in _NOT_NESTED and any(o.name == name and o.tag for o in stack))
+                or (name in _HEADINGS and _written_parent(stack) in _HEADINGS)
+            ):
+                rules = None
+            text_only += name in _TEXT_ONLY
+            tables += name == "table" and rules is not None
+            stack.append(_Open(name, len(out), None if rules is None else _start(name, attrs or {}, rules)))
+            out.append("")
+    return "".join(out).strip(_HTML_SPACE)
+
+
+def _written_parent(stack: list[_Open]) -> str:
+    """The name of the innermost element being written (what a parser will have open)."""
+    return next((o.name for o in reversed(stack) if o.tag), "")
 
 
 def _void(name: str, attrs: dom.Attrs, allowed: Mapping[str, Mapping[str, _Check]]) -> str:
@@ -224,9 +293,9 @@ def _text(
     escaped = value.translate(_TEXT)
     if tokens is not None:
         escaped = tokens.sub(lambda m: f"<sup>{text(refs[m.group()])}</sup>", escaped)
-    if here.name == "pre" and here.slot == len(out) - 1 and escaped.startswith("\n"):
+    if here.name in _PRE and here.tag and here.slot == len(out) - 1 and escaped.startswith("\n"):
         escaped = "\n" + escaped  # a parser drops the first newline of a <pre>: write one more
-    if embedded and "\n" in escaped and any(o.name == "pre" for o in stack):
+    if embedded and "\n" in escaped and any(o.name in _PRE and o.tag for o in stack):
         escaped = escaped.replace("\n", "&#10;")
     out.append(escaped)
 
@@ -248,19 +317,6 @@ def _end(out: list[str], stack: list[_Open]) -> None:
     out.append(f"</{element.name}>")
     parent.shows = parent.shows or element.shows
     parent.visible = parent.visible or element.visible
-
-
-def document(tree: dom.Tree, body: str, source: str) -> str:
-    """A whole page around `body` (written by `write`): the source's doctype, `<html lang>`,
-    and the title and metadata of its head."""
-    match = _DOCTYPE.match(source)
-    doctype = match.group(1) if match else "<!DOCTYPE html>"
-    html = dom.document_element(tree)
-    lang = _language(dom.get(html, "lang") or "")
-    head = dom.head(tree)
-    inside = _BLANK_LINES.sub("\n", write(head, allowed=HEAD)) if head is not None else ""
-    start = f'<html lang="{attribute(lang)}">' if lang else "<html>"
-    return f"{doctype}\n{start}\n<head>\n{inside}\n</head>\n<body>\n{body}\n</body>\n</html>"
 
 
 def note(entity: Entity) -> str:
