@@ -127,12 +127,13 @@ def attribute(value: str) -> str:
 class _Open:
     """An element being written: where its start tag goes, and what it holds so far."""
 
-    __slots__ = ("name", "shows", "slot", "space", "tag", "visible")
+    __slots__ = ("name", "parent", "shows", "slot", "space", "tag", "visible")
 
-    def __init__(self, name: str, slot: int, tag: str | None) -> None:
+    def __init__(self, name: str, slot: int, tag: str | None, parent: str) -> None:
         self.name = name
         self.slot = slot  # index of its start tag in the output
         self.tag = tag  # its start tag; None: unwrapped (its content stays, its tags go)
+        self.parent = parent  # the innermost written element around it (what a parser has open)
         self.shows = False  # holds text other than HTML whitespace, or an image
         self.visible = False  # holds text other than any white space (U+3000...), or an image
         self.space = False  # holds whitespace
@@ -197,56 +198,104 @@ def write(
     allowed: Mapping[str, Mapping[str, _Check]] = BODY,
 ) -> str:
     """The content of `top` through the allow-list, as it is (see `fragment`)."""
-    out: list[str] = []
-    stack = [_Open("", -1, None)]
+    writer = _Writer(refs or {}, embedded, allowed)
     dropping = 0
-    tables = 0  # written tables open
-    text_only = 0  # foreign elements open
-    tokens = re.compile("|".join(map(re.escape, refs))) if refs else None
     for kind, name, attrs in dom.events(top):
         if dropping:
-            if kind == dom.START:
-                dropping += 1
-            elif kind == dom.END:
-                dropping -= 1
-            continue
-        if kind == dom.TEXT:
-            if allowed is not HEAD or stack[-1].tag or not name.strip(_HTML_SPACE):
-                _text(out, stack, name, tokens, refs or {}, embedded)
+            dropping += 1 if kind == dom.START else -1 if kind == dom.END else 0
+        elif kind == dom.TEXT:
+            writer.text(name)
         elif kind == dom.END:
-            element = stack[-1]
-            text_only -= element.name in _TEXT_ONLY
-            tables -= element.name == "table" and element.tag is not None
-            _end(out, stack)
-        elif not text_only and name not in allowed and (name in DROPPED or allowed is HEAD):
-            dropping = 1  # (in a head, only what it allows: its text would land in the body)
-        elif name in _VOID and not text_only:
-            tag = _void(name, attrs or {}, allowed)
-            if tag:
-                out.append(tag)
-                if name in _SHOWS:
-                    stack[-1].shows = stack[-1].visible = True
-            stack.append(_Open(name, len(out), None))  # (written already: its end only pops it)
+            writer.end()
+        elif writer.drops(name):
+            dropping = 1
         else:
-            rules = allowed.get(name)
-            if (
-                text_only
-                or name in _TEXT_ONLY
-                or (name in _TABLE_PARTS and not tables)
-                or (name in _NOT_NESTED and any(o.name == name and o.tag for o in stack))
-                or (name in _HEADINGS and _written_parent(stack) in _HEADINGS)
-            ):
-                rules = None
-            text_only += name in _TEXT_ONLY
-            tables += name == "table" and rules is not None
-            stack.append(_Open(name, len(out), None if rules is None else _start(name, attrs or {}, rules)))
-            out.append("")
-    return "".join(out).strip(_HTML_SPACE)
+            writer.start(name, attrs or {})
+    return "".join(writer.out).strip(_HTML_SPACE)
 
 
-def _written_parent(stack: list[_Open]) -> str:
-    """The name of the innermost element being written (what a parser will have open)."""
-    return next((o.name for o in reversed(stack) if o.tag), "")
+class _Writer:
+    """The state of one `write`: the output so far and the elements open."""
+
+    def __init__(self, refs: Mapping[str, str], embedded: bool, allowed: Mapping[str, Mapping[str, _Check]]) -> None:
+        self.out: list[str] = []
+        self.stack = [_Open("", -1, None, "")]
+        self.refs = refs
+        self.tokens = re.compile("|".join(map(re.escape, refs))) if refs else None
+        self.embedded = embedded
+        self.allowed = allowed
+        self.written: dict[str, int] = {}  # elements written and open, by name
+        self.foreign = 0  # foreign (text-only) elements open
+
+    def drops(self, name: str) -> bool:
+        """True for an element never written, text and all (in a head: all it does not allow,
+        as its text would land in the body)."""
+        return not self.foreign and name not in self.allowed and (name in DROPPED or self.allowed is HEAD)
+
+    def start(self, name: str, attrs: dom.Attrs) -> None:
+        here = self.stack[-1]
+        written_parent = here.name if here.tag else here.parent
+        if name in _VOID and not self.foreign:
+            tag = _void(name, attrs, self.allowed)
+            if tag:
+                self.out.append(tag)
+                if name in _SHOWS:
+                    here.shows = here.visible = True
+            self.stack.append(_Open(name, len(self.out), None, written_parent))  # (its end only pops it)
+            return
+        rules = self.allowed.get(name)
+        if (
+            self.foreign
+            or name in _TEXT_ONLY
+            or (name in _TABLE_PARTS and not self.written.get("table"))
+            or (name in _NOT_NESTED and self.written.get(name))
+            or (name in _HEADINGS and written_parent in _HEADINGS)
+        ):
+            rules = None
+        self.foreign += name in _TEXT_ONLY
+        if rules is not None:
+            self.written[name] = self.written.get(name, 0) + 1
+        start = None if rules is None else _start(name, attrs, rules)
+        self.stack.append(_Open(name, len(self.out), start, written_parent))
+        self.out.append("")
+
+    def text(self, value: str) -> None:
+        here = self.stack[-1]
+        if self.allowed is HEAD and not here.tag and value.strip(_HTML_SPACE):
+            return  # (text in a head lands in the body)
+        if value.strip(_HTML_SPACE):
+            here.shows = True
+            here.visible = here.visible or not value.isspace()
+        else:
+            here.space = True
+        escaped = value.translate(_TEXT)
+        if self.tokens is not None:
+            escaped = self.tokens.sub(lambda m: f"<sup>{text(self.refs[m.group()])}</sup>", escaped)
+        if here.name in _PRE and here.tag and here.slot == len(self.out) - 1 and escaped.startswith("\n"):
+            escaped = "\n" + escaped  # a parser drops the first newline of a <pre>: write one more
+        if self.embedded and "\n" in escaped and any(self.written.get(name) for name in _PRE):
+            escaped = escaped.replace("\n", "&#10;")
+        self.out.append(escaped)
+
+    def end(self) -> None:
+        out, element = self.out, self.stack.pop()
+        parent = self.stack[-1]
+        self.foreign -= element.name in _TEXT_ONLY
+        parent.space = parent.space or element.space
+        if element.tag is None:  # unwrapped
+            parent.shows = parent.shows or element.shows
+            parent.visible = parent.visible or element.visible
+            return
+        self.written[element.name] -= 1
+        if (element.name in _INLINE and not element.shows) or (element.name in _BLANK_GOES and not element.visible):
+            del out[element.slot :]
+            if element.space and element.name in _INLINE:
+                out.append(" ")
+            return
+        out[element.slot] = element.tag
+        out.append(f"</{element.name}>")
+        parent.shows = parent.shows or element.shows
+        parent.visible = parent.visible or element.visible
 
 
 def _void(name: str, attrs: dom.Attrs, allowed: Mapping[str, Mapping[str, _Check]]) -> str:
@@ -274,49 +323,6 @@ def _start(name: str, attrs: dom.Attrs, rules: Mapping[str, _Check]) -> str:
         if good is not None:
             kept.append(f' {key}="{attribute(good)}"')
     return f"<{name}{''.join(kept)}>"
-
-
-def _text(
-    out: list[str],
-    stack: list[_Open],
-    value: str,
-    tokens: re.Pattern[str] | None,
-    refs: Mapping[str, str],
-    embedded: bool,
-) -> None:
-    here = stack[-1]
-    if value.strip(_HTML_SPACE):
-        here.shows = True
-        here.visible = here.visible or not value.isspace()
-    else:
-        here.space = True
-    escaped = value.translate(_TEXT)
-    if tokens is not None:
-        escaped = tokens.sub(lambda m: f"<sup>{text(refs[m.group()])}</sup>", escaped)
-    if here.name in _PRE and here.tag and here.slot == len(out) - 1 and escaped.startswith("\n"):
-        escaped = "\n" + escaped  # a parser drops the first newline of a <pre>: write one more
-    if embedded and "\n" in escaped and any(o.name in _PRE and o.tag for o in stack):
-        escaped = escaped.replace("\n", "&#10;")
-    out.append(escaped)
-
-
-def _end(out: list[str], stack: list[_Open]) -> None:
-    element = stack.pop()
-    parent = stack[-1]
-    parent.space = parent.space or element.space
-    if element.tag is None:  # unwrapped
-        parent.shows = parent.shows or element.shows
-        parent.visible = parent.visible or element.visible
-        return
-    if (element.name in _INLINE and not element.shows) or (element.name in _BLANK_GOES and not element.visible):
-        del out[element.slot :]
-        if element.space and element.name in _INLINE:
-            out.append(" ")
-        return
-    out[element.slot] = element.tag
-    out.append(f"</{element.name}>")
-    parent.shows = parent.shows or element.shows
-    parent.visible = parent.visible or element.visible
 
 
 def note(entity: Entity) -> str:

@@ -244,11 +244,12 @@ def test_html_to_markdown_check_writes_nothing_and_backup_keeps_the_html(tmp_pat
 
 
 def test_entities_of_an_html_post_have_their_lines(tmp_path: Path) -> None:
-    """`entities` reads an .html post's body as HTML and numbers lines in the whole file."""
+    """`entities` reads an .html post's body as HTML (an indented line is not Markdown code
+    there) and numbers lines in the whole file."""
     post = tmp_path / "a.html"
-    post.write_text(FRONT + "<p>一</p>\n" + KEYTIP + "\n", encoding="utf-8")
+    post.write_text(FRONT + "<div>\n\n    " + KEYTIP + "\n</div>\n", encoding="utf-8")
     rows = [json.loads(line) for line in run("entities", str(post), "--format", "jsonl")[1].splitlines()]
-    assert [(r["name"], r["line"]) for r in rows] == [("贵州茅台", 6)]
+    assert [(r["name"], r["line"]) for r in rows] == [("贵州茅台", 7)]
 
 
 # -- front matter Jekyll cannot read ---------------------------------------------------------------
