@@ -336,7 +336,6 @@ def _convert_html(
             meta = _page_meta(tree, options)
         if form == "markdown":
             article = dom.first(tree, ARTICLE_SELECTOR) or root
-    source_text = dom.text(article)
     state = clean.State(
         options,
         codec,
@@ -354,6 +353,7 @@ def _convert_html(
         numbers = {} if numbers is None else numbers
         part, notes = _write_html(html, tree, state, liquid=liquid, form=form, numbers=numbers)
         return part, state.entities, meta, notes
+    source_text = dom.text(article)
     clean.apply(article, state)
     expected = codec.token.sub("", dom.text(article))
     finisher = Finisher(codec, tokens, liquid=liquid)
