@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .errors import EmcleanError, InputError, UsageError, VerifyError
-from .options import Annotate, InputKind, Options, OutputFormat
+from .options import Annotate, InputKind, Options, OutputFormat, Target
 
 if TYPE_CHECKING:
     from .entities import Entity
@@ -54,6 +54,7 @@ __all__ = [
     "Options",
     "OutputFormat",
     "Result",
+    "Target",
     "UsageError",
     "VerifyError",
     "__version__",

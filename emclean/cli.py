@@ -15,7 +15,7 @@ import typer
 
 from .entry import EXIT_CHANGES, EXIT_FAILED, EXIT_OK, EXIT_USAGE, write_out
 from .errors import InputError, UsageError, VerifyError
-from .options import Annotate, InputKind, OutputFormat
+from .options import Annotate, InputKind, OutputFormat, Target
 
 __all__ = ["EXIT_CHANGES", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "app"]
 
@@ -86,8 +86,23 @@ EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Read input 
 def convert(
     source: Annotated[str, typer.Argument(help="A post, page or fragment file; - for stdin.")] = "-",
     input_kind: Annotated[
-        InputKind, typer.Option("--input", case_sensitive=False, help="What the input is (default: sniffed).")
+        InputKind,
+        typer.Option(
+            "--input",
+            case_sensitive=False,
+            help="What the input is (default: from the file name, then the text; stdin is HTML "
+            "unless it starts with front matter).",
+        ),
     ] = InputKind.AUTO,
+    to: Annotated[
+        Target,
+        typer.Option(
+            "--to",
+            case_sensitive=False,
+            help="What converted HTML becomes: markdown, html (cleaned, safe HTML), or auto "
+            "(HTML stays HTML, as fix writes it).",
+        ),
+    ] = Target.MARKDOWN,
     annotate: AnnotateOpt = Annotate.NONE,
     annotate_suspicious: AnnotateSuspiciousOpt = False,
     output: Annotated[
@@ -111,7 +126,7 @@ def convert(
     ] = None,
     encoding: EncodingOpt = None,
 ) -> None:
-    """Convert one document to Markdown on stdout."""
+    """Convert one document to Markdown (or cleaned HTML) on stdout."""
     from . import commands
     from .options import Options
 
@@ -123,6 +138,7 @@ def convert(
         front_matter=front_matter,
         liquid=liquid,
         url=url,
+        to=to,
     )
     if output is OutputFormat.JSONL:
         if diff:
@@ -160,8 +176,15 @@ def fix(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="One line per changed file.")] = False,
     encoding: EncodingOpt = None,
+    html_to_markdown: Annotated[
+        bool,
+        typer.Option(
+            "--html-to-markdown",
+            help="Make .html posts (front matter and HTML) Markdown posts, renamed to .md (same URL).",
+        ),
+    ] = False,
 ) -> None:
-    """Clean a Jekyll posts folder in place: only the HTML of posts with Eastmoney markup changes."""
+    """Clean a Jekyll site in place: only the HTML of files with Eastmoney markup changes (.html files stay HTML)."""
     from . import commands
     from .options import Options
 
@@ -171,7 +194,7 @@ def fix(
         fail("--quiet and --verbose cannot be combined")
     if backup is not None and (not backup or "/" in backup):
         fail("--backup takes a file-name suffix such as .orig")
-    options = Options(annotate=annotate, annotate_suspicious=annotate_suspicious)
+    options = Options(annotate=annotate, annotate_suspicious=annotate_suspicious, to=Target.AUTO)
     code = commands.fix(
         paths,
         options,
@@ -185,6 +208,7 @@ def fix(
         verbose=verbose,
         encoding=encoding,
         write=write_out,
+        html_to_markdown=html_to_markdown,
     )
     raise typer.Exit(code)
 
@@ -256,8 +280,22 @@ def batch(
         float, typer.Option("--max-record-mb", min=0.001, help="A record larger than this is an error record.")
     ] = 8,
     input_kind: Annotated[
-        InputKind, typer.Option("--input", case_sensitive=False, help="What each record is (default: sniffed).")
+        InputKind,
+        typer.Option(
+            "--input",
+            case_sensitive=False,
+            help="What each record is (default: HTML unless it starts with front matter).",
+        ),
     ] = InputKind.AUTO,
+    to: Annotated[
+        Target,
+        typer.Option(
+            "--to",
+            case_sensitive=False,
+            help="What each record's HTML becomes: markdown (the markdown field), html (cleaned, safe HTML, the html "
+            "field), or auto (HTML stays HTML; JSON Lines output only).",
+        ),
+    ] = Target.MARKDOWN,
     annotate: AnnotateOpt = Annotate.NONE,
     annotate_suspicious: AnnotateSuspiciousOpt = False,
     front_matter: Annotated[
@@ -285,6 +323,7 @@ def batch(
         input_kind=input_kind,
         front_matter=front_matter,
         liquid=liquid,
+        to=to,
     )
     settings = Settings(options, Fields(html_field, id_field, url_field), max_bytes=int(max_record_mb * MB))
     try:

@@ -33,7 +33,7 @@ def read_source(source: str, encoding: str | None) -> files.Text:
 def record(result: Result) -> dict[str, object]:
     """The JSON form of a conversion (its links flagged as `emclean entities` flags them)."""
     return {
-        "markdown": result.markdown,
+        result.to: result.markdown,
         "text": visible_text(result),
         "entities": entity_records(result),
         "meta": {"kind": result.kind, **result.meta},
@@ -43,9 +43,11 @@ def record(result: Result) -> dict[str, object]:
 def convert_one(
     source: str, options: Options, output: OutputFormat, *, diff: bool, encoding: str | None, write: Writer
 ) -> None:
-    """`emclean convert`: one document in, its Markdown (or diff, text, JSON) out."""
+    """`emclean convert`: one document in, its Markdown or HTML (or diff, text, JSON) out."""
     text = read_source(source, encoding)
-    result = convert(text.content, options, details=output is OutputFormat.JSON)
+    result = convert(text.content, options, details=output is OutputFormat.JSON, name=_name(source))
+    for warning in result.warnings:
+        say(f"emclean: {source}: {warning}")
     if diff:
         show_diff(text.content, result.markdown, source, write)
     elif output is OutputFormat.TEXT:
@@ -56,6 +58,11 @@ def convert_one(
         write(json.dumps(record(result), ensure_ascii=False, indent=2) + "\n")
     else:
         write(result.markdown)
+
+
+def _name(source: str) -> str | None:
+    """The file name a document's type is read from (None for stdin)."""
+    return None if source == "-" else source
 
 
 def show_diff(old: str, new: str, path: str, write: Writer) -> None:
@@ -103,6 +110,7 @@ def fix(
     verbose: bool,
     encoding: str | None,
     write: Writer,
+    html_to_markdown: bool = False,
 ) -> int:
     """`emclean fix`: clean every post under `paths` in place; return the exit code."""
     from .files import fsync_folder
@@ -119,7 +127,7 @@ def fix(
             say(f"emclean: {problem}")
         return 2
     report = Report(check=check or diff)
-    settings = Settings(options, write_back, backup, encoding)
+    settings = Settings(options, write_back, backup, encoding, html_to_markdown)
     folders: set[str] = set()
     tty = terminal(sys.stderr) and not quiet
     total = sum(1 for _ in files(tops, include, exclude)) if tty else 0
@@ -137,11 +145,14 @@ def fix(
         report.add(outcome)
         if outcome.folder:
             folders.add(outcome.folder)
+        for warning in outcome.warnings:
+            say(f"emclean: {outcome.path}: {warning}")
         if outcome.status is Status.FAILED:
             say(f"emclean: {outcome.path}: {outcome.message}")
         elif outcome.status is Status.CHANGED:
             if verbose:
-                say(("fixed " if write_back.writes else "would fix ") + outcome.path)
+                renamed = f" → {outcome.renamed}" if outcome.renamed else ""
+                say(("fixed " if write_back.writes else "would fix ") + outcome.path + renamed)
             if outcome.diff:
                 print_diff(outcome.diff, write)
         if bar is not None and (report.scanned % 50 == 0 or report.scanned == total):

@@ -332,3 +332,15 @@ def _span(cell: Node, name: str) -> int:
     raw = (cell.attributes.get(name) or "1").strip()
     digits = "".join(ch for ch in raw[:6] if ch.isdigit())
     return max(1, min(int(digits) if digits else 1, _MAX_SPAN))
+
+
+def document_element(tree: Tree) -> Node:
+    """The `<html>` element (lexbor builds one for any input)."""
+    top = tree.root
+    assert top is not None, "lexbor always builds a root"
+    return top
+
+
+def head(tree: Tree) -> Node | None:
+    """The `<head>` element, if any."""
+    return tree.head

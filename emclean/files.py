@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import errno
 import functools
 import itertools
 import os
@@ -107,24 +109,32 @@ class Staged:
     target: Path
     tmp: Path
     fd: int
+    #: the file a new file takes the place of (removed once the new one is in place)
+    replacing: Path | None = None
 
 
-def stage(path: Path, content: str, encoding: str, *, backup: str | None = None) -> Staged:
+def stage(
+    path: Path, content: str, encoding: str, *, backup: str | None = None, replacing: Path | None = None
+) -> Staged:
     """The first half of an atomic write: the backup (if asked) and the temp file, written.
 
     Finish with `commit` (or `abandon`): it does the waiting (fsync) and the rename; `flush`
-    first, for many staged files at once.
+    first, for many staged files at once. With `replacing`, `path` is a new file that takes
+    the place of that one (its permission bits, its backup); `commit` never overwrites
+    an existing `path`, and removes `replacing` only once `path` is in place.
     """
-    target = path.resolve() if path.is_symlink() else path
+    original = replacing or path
+    original = original.resolve() if original.is_symlink() else original
+    target = path if replacing else original
     data = content.encode(encoding)
     try:
-        mode = stat.S_IMODE(target.stat().st_mode)
+        mode = stat.S_IMODE(original.stat().st_mode)
     except OSError as e:
         raise InputError(e.strerror or str(e)) from None
     try:
         if backup:
-            commit(_temp(target.with_name(target.name + backup), target.read_bytes(), mode))
-        return _temp(target, data, mode)
+            commit(_temp(original.with_name(original.name + backup), original.read_bytes(), mode))
+        return dataclasses.replace(_temp(target, data, mode), replacing=replacing)
     except OSError as e:
         raise _write_error(e) from None
 
@@ -190,14 +200,39 @@ def commit(staged: Staged) -> Path:
             os.fsync(staged.fd)
         finally:
             os.close(staged.fd)
-        os.replace(staged.tmp, staged.target)
+        if staged.replacing is None:
+            os.replace(staged.tmp, staged.target)
+        else:
+            _place_new(staged.tmp, staged.target)
     except BaseException as e:
         with contextlib.suppress(OSError):
             os.unlink(staged.tmp)
+        if isinstance(e, FileExistsError):
+            raise InputError(f"{staged.target.name} exists: not replaced") from None
         if isinstance(e, OSError):
             raise _write_error(e) from None
         raise
+    if staged.replacing is not None:
+        fsync_folder(staged.target.parent)  # the new file is there for good before the old goes
+        try:
+            os.unlink(staged.replacing)
+        except OSError as e:
+            raise InputError(f"wrote {staged.target.name}, but could not remove this file: {e.strerror}") from None
     return staged.target
+
+
+def _place_new(tmp: Path, target: Path) -> None:
+    """Give `tmp` the name `target`, which must not exist (a hard link never overwrites)."""
+    try:
+        os.link(tmp, target)
+    except OSError as e:
+        if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS):
+            raise
+        if os.path.lexists(target):  # a file system without hard links
+            raise FileExistsError(errno.EEXIST, "exists", str(target)) from None
+        os.rename(tmp, target)
+    else:
+        os.unlink(tmp)
 
 
 def abandon(staged: Staged) -> None:

@@ -33,7 +33,7 @@ def scan_text(text: str, file: str) -> Found:
     from .suspicion import flag
 
     try:
-        found = entities(text)
+        found = entities(text, name=None if file == "-" else file)
     except EmcleanError as e:
         return Found(file, error=str(e))
     if not found:

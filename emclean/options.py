@@ -16,12 +16,29 @@ class Annotate(StrEnum):
 
 
 class InputKind(StrEnum):
-    """What the input is; AUTO sniffs it."""
+    """What the input is; AUTO decides from the file name and the text (`document.kind_of`).
+
+    MARKDOWN and HTML name the language (a front matter is still found); POST is a front
+    matter and a body in the language of the file name (Markdown when there is none); PAGE
+    and FRAGMENT are HTML without front matter (a page gives its article body).
+    """
 
     AUTO = "auto"
     POST = "post"
     PAGE = "page"
     FRAGMENT = "fragment"
+    MARKDOWN = "markdown"
+    HTML = "html"
+
+
+class Target(StrEnum):
+    """What converted HTML becomes: Markdown, cleaned HTML, or the document's own language
+    (AUTO: HTML documents stay HTML, HTML blocks of Markdown documents become Markdown;
+    what `emclean fix` writes)."""
+
+    MARKDOWN = "markdown"
+    HTML = "html"
+    AUTO = "auto"
 
 
 class OutputFormat(StrEnum):
@@ -52,3 +69,5 @@ class Options:
     liquid: bool | None = None
     #: the page's own URL, for the front matter of a page
     url: str | None = None
+    #: what converted HTML becomes (Markdown by default)
+    to: Target = Target.MARKDOWN

@@ -9,18 +9,21 @@ from . import clean, dom, render
 from .codec import Tokens, codec_for
 from .document import (
     ARTICLE_SELECTOR,
+    Kind,
     Post,
+    is_document,
     is_eastmoney,
+    is_markdown,
+    kind_of,
     lines_of,
     newline_of,
-    sniff,
     split_post,
     strip_newline,
 )
 from .entities import Entity, describe, find
 from .errors import InputError
 from .markup import Finisher
-from .options import Annotate, Options
+from .options import Annotate, Options, Target
 
 _FRONT_KEY = re.compile(r"^(title|date)\s*:\s*(.*?)\s*$", re.M)
 # `<http://…>` alone on a line (found by its `<`: a search anchored at each line start is slow)
@@ -31,27 +34,34 @@ _CN_DATE = re.compile(r"(\d{4})\D{1,3}(\d{1,2})\D{1,3}(\d{1,2})(?:\D{1,3}(\d{1,2
 
 @dataclass(frozen=True, slots=True)
 class Part:
-    """One piece of HTML that was converted, and the text its Markdown must show."""
+    """One piece of HTML that was converted, and the text its output must show."""
 
-    markdown: str
+    markdown: str  # the output: Markdown, or HTML (see `form`)
     source_text: str  # all text of the HTML as parsed
     expected_text: str  # the text left after the rules ran (annotations included)
     removed: tuple[tuple[str, str], ...]  # (reason, text) of what the rules dropped
     added: tuple[str, ...]  # annotation text the rules inserted
     repeated: int  # characters repeated by expanding table spans
     notes: tuple[str, ...]  # footnote references inserted as Markdown
+    #: "markdown"; "html" (an HTML document or fragment); "html-block" (HTML written as one
+    #: HTML block of a Markdown document)
+    form: str = "markdown"
 
 
 @dataclass(frozen=True, slots=True)
 class Result:
     """The outcome of converting one document."""
 
-    markdown: str
-    kind: str  # post | page | fragment | markdown
+    markdown: str  # the output document: Markdown, or HTML when `to` is "html"
+    kind: Kind  # see `document.kind_of`
     entities: tuple[Entity, ...] = ()
     parts: tuple[Part, ...] = ()
     meta: dict[str, str] = field(default_factory=dict)
     source: str = ""
+    #: the language of the output document: "markdown" or "html"
+    to: str = "markdown"
+    #: problems of the input that the output keeps (front matter Jekyll cannot read)
+    warnings: tuple[str, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -64,10 +74,13 @@ class Result:
         return tuple(r for part in self.parts for r in part.removed)
 
 
-def convert(text: str, options: Options | None = None, *, details: bool = False) -> Result:
+def convert(text: str, options: Options | None = None, *, details: bool = False, name: str | None = None) -> Result:
     """Convert one document (a Jekyll post, an article page, or an HTML fragment).
 
-    Posts keep every byte outside their HTML blocks. Pages give their article body.
+    `name` is the file's name (its suffix decides its language, see `document.kind_of`);
+    None for stdin and text from elsewhere (HTML unless it starts with front matter).
+    Posts keep every byte outside their HTML. Pages give their article body in Markdown;
+    with `Options(to=Target.HTML)` HTML stays HTML, cleaned by the same rules, whole.
     `result.entities` name what each unwrapped link pointed at; with `details=True` they
     also carry their line and the text around them, and a page's `meta` is read (this
     costs a tenth of the conversion; `list_entities` always gives them).
@@ -76,29 +89,88 @@ def convert(text: str, options: Options | None = None, *, details: bool = False)
     options = options or Options()
     if "\x00" in text:
         raise InputError("binary data (NUL bytes), not a text document")
-    kind = sniff(text, options.input_kind)
-    if kind in ("post", "markdown"):
-        return _convert_markdown(text, options, kind, details)
-    return _convert_page(text, options, kind, details)
+    kind = kind_of(text, name, options.input_kind)
+    html = options.to is Target.HTML or (options.to is Target.AUTO and not is_markdown(kind))
+    if is_markdown(kind):
+        return _convert_markdown(text, options, kind, details, html)
+    if kind == "html-post":
+        return _convert_html_post(text, options, details, html)
+    return _convert_page(text, options, kind, details, html)
 
 
-def _convert_page(text: str, options: Options, kind: str, details: bool) -> Result:
+def _convert_page(text: str, options: Options, kind: Kind, details: bool, html: bool) -> Result:
     if not text.strip():
-        return Result("", kind, source=text)
+        return Result(text if html else "", kind, source=text, to="html" if html else "markdown")
     liquid = bool(options.liquid)
     part, entities, meta, notes = _convert_html(
-        text, options, liquid=liquid, page=kind == "page", first_line=1, details=details
+        text, options, liquid=liquid, page=kind == "page", first_line=1, details=details, form=_form(html)
     )
-    markdown = part.markdown
-    if notes:
-        markdown = _join_blocks(markdown, "\n".join(notes))
+    front = ""
     if options.front_matter:
         import json
 
-        front = "".join(f"{key}: {json.dumps(meta[key], ensure_ascii=False)}\n" for key in meta)
-        markdown = f"---\n{front}---\n\n{markdown}" if markdown else f"---\n{front}---"
+        lines = "".join(f"{key}: {json.dumps(meta[key], ensure_ascii=False)}\n" for key in meta)
+        front = f"---\n{lines}---\n"
+    if html:
+        return Result(front + _in_place(text, part.markdown, notes), kind, tuple(entities), (part,), meta, text, "html")
+    markdown = part.markdown
+    if notes:
+        markdown = _join_blocks(markdown, "\n".join(notes))
+    if front:
+        markdown = f"{front}\n{markdown}" if markdown else front[:-1]
     markdown = markdown + "\n" if markdown else ""
     return Result(markdown, kind, tuple(entities), (part,), meta, source=text)
+
+
+def _convert_html_post(text: str, options: Options, details: bool, html: bool) -> Result:
+    """A front matter and an HTML body: the body cleaned as HTML (or made Markdown)."""
+    post = split_post(text)
+    meta = _post_meta(post)
+    warnings = _front_matter_warnings(post)
+    to = "html" if html else "markdown"
+    if html and not is_eastmoney(post.body):  # the site owner's own HTML
+        return Result(text, "html-post", meta=meta, source=text, to=to, warnings=warnings)
+    liquid = True if options.liquid is None else options.liquid
+    part, entities, _, notes = _convert_html(
+        post.body,
+        options,
+        liquid=liquid,
+        page=False,
+        first_line=len(lines_of(post.head)) + 1,
+        where=post.body,
+        details=details,
+        form=_form(html),
+    )
+    if html:
+        out = post.head + _in_place(post.body, part.markdown, notes)
+    else:
+        markdown = _join_blocks(part.markdown, "\n".join(notes)) if notes else part.markdown
+        out = post.head + (markdown + "\n").replace("\n", newline_of(text)) if markdown else post.head
+    meta.update({k: v for k, v in _post_meta_from_parts([part], post.body).items() if k not in meta})
+    return Result(out, "html-post", tuple(entities), (part,), meta, text, to, warnings)
+
+
+def _form(html: bool) -> str:
+    return "html" if html else "markdown"
+
+
+_HTML_SPACE = " \t\n\r\f"
+
+
+def _in_place(source: str, written: str, notes: list[str]) -> str:
+    """HTML written for `source`, put where it was: the source's leading and trailing
+    whitespace and line endings kept, the footnote list at the end (of the body)."""
+    if notes:
+        from . import safehtml
+
+        listing = safehtml.note_list(notes)
+        end = written.rfind("</body>")
+        written = written[:end] + listing + "\n" + written[end:] if end >= 0 else _join_blocks(written, listing)
+    body = source.strip(_HTML_SPACE)
+    lead = source[: len(source) - len(source.lstrip(_HTML_SPACE))]
+    trail = source[len(lead) + len(body) :]
+    newline = newline_of(source)
+    return lead + (written.replace("\n", newline) if newline != "\n" else written) + trail
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,14 +199,16 @@ def _pieces(post: Post, text: str, lines: list[str]) -> list[_Piece]:
     return pieces
 
 
-def _convert_markdown(text: str, options: Options, kind: str, details: bool) -> Result:
+def _convert_markdown(text: str, options: Options, kind: Kind, details: bool, html: bool) -> Result:
     post = split_post(text) if kind == "post" else Post("", text)
     meta = _post_meta(post)
+    warnings = _front_matter_warnings(post)
     lines = lines_of(post.body)
     pieces = _pieces(post, text, lines)
     if not pieces:
-        return Result(text, kind, meta=meta, source=text)
+        return Result(text, kind, meta=meta, source=text, warnings=warnings)
     liquid = kind == "post" if options.liquid is None else options.liquid
+    numbers: dict[str, int] = {}  # footnote numbers (HTML blocks), in order over the document
     newline = newline_of(text)
     out: list[str] = []
     parts: list[Part] = []
@@ -151,13 +225,15 @@ def _convert_markdown(text: str, options: Options, kind: str, details: bool) -> 
             first_line=piece.first_line,
             where=piece.source,
             details=details,
+            form="html-block" if html else "markdown",
+            numbers=numbers,
         )
         parts.append(part)
         entities.extend(found)
         notes.extend(x for x in piece_notes if x not in notes)
         markdown = part.markdown
         if n == len(pieces) - 1 and notes:
-            markdown = _join_blocks(markdown, "\n".join(notes))
+            markdown = _join_blocks(markdown, _note_block(notes) if html else "\n".join(notes))
         _, ending = strip_newline(lines[piece.end - 1])
         pos = piece.end
         if not markdown:
@@ -174,16 +250,39 @@ def _convert_markdown(text: str, options: Options, kind: str, details: bool) -> 
     out.extend(lines[pos:])
     markdown = post.head + "".join(out)
     meta.update({k: v for k, v in _post_meta_from_parts(parts, post.body).items() if k not in meta})
-    return Result(markdown, kind, tuple(entities), tuple(parts), meta, source=text)
+    return Result(markdown, kind, tuple(entities), tuple(parts), meta, text, warnings=warnings)
 
 
-def entities(text: str, options: Options | None = None) -> tuple[Entity, ...]:
-    """The entity links of one document (as `convert` would unwrap them), with context."""
+def _note_block(notes: list[str]) -> str:
+    from . import safehtml
+
+    return safehtml.note_list(notes)
+
+
+def _front_matter_warnings(post: Post) -> tuple[str, ...]:
+    """The front matter's problem, if Jekyll cannot read it (checked only when there is one)."""
+    if not post.head:
+        return ()
+    from .frontmatter import problem
+
+    found = problem(post.head)
+    return (f"front matter is not valid YAML ({found}): Jekyll will not read it",) if found else ()
+
+
+def entities(text: str, options: Options | None = None, *, name: str | None = None) -> tuple[Entity, ...]:
+    """The entity links of one document (as `convert` would unwrap them), with context.
+
+    `name` is the file's name, as for `convert`.
+    """
     options = options or Options()
     if "\x00" in text:
         raise InputError("binary data (NUL bytes), not a text document")
-    kind = sniff(text, options.input_kind)
-    if kind in ("post", "markdown"):
+    kind = kind_of(text, name, options.input_kind)
+    if kind == "html-post":
+        post = split_post(text)
+        first = len(lines_of(post.head)) + 1
+        return tuple(_entities_of(post.body, page=False, first_line=first, where=post.body))
+    if is_markdown(kind):
         post = split_post(text) if kind == "post" else Post("", text)
         lines = lines_of(post.body)
         found: list[Entity] = []
@@ -215,10 +314,16 @@ def _convert_html(
     first_line: int,
     where: str | None = None,
     details: bool = False,
+    form: str = "markdown",
+    numbers: dict[str, int] | None = None,
 ) -> tuple[Part, list[Entity], dict[str, str], list[str]]:
-    """Convert one piece of HTML: rules, renderer, finisher.
+    """Convert one piece of HTML: the rules, then the Markdown renderer and finisher, or
+    (`form` "html", "html-block") the safe HTML writer.
 
+    Returns the part, its entity links, a page's meta and the footnote definitions (Markdown
+    lines, or HTML list items numbered by `numbers`, shared over one document).
     `where` is the source text the HTML came from, to number the lines of entity links.
+    A page gives its article to Markdown; HTML keeps the whole page.
     """
     codec = codec_for(html)
     tokens = Tokens()
@@ -229,8 +334,8 @@ def _convert_html(
     if page:
         if details or options.front_matter:
             meta = _page_meta(tree, options)
-        article = dom.first(tree, ARTICLE_SELECTOR) or root
-    source_text = dom.text(article)
+        if form == "markdown":
+            article = dom.first(tree, ARTICLE_SELECTOR) or root
     state = clean.State(
         options,
         codec,
@@ -244,6 +349,11 @@ def _convert_html(
         from .suspicion import flag
 
         state.doubt = flag
+    if form != "markdown":
+        numbers = {} if numbers is None else numbers
+        part, notes = _write_html(html, tree, state, liquid=liquid, form=form, numbers=numbers)
+        return part, state.entities, meta, notes
+    source_text = dom.text(article)
     clean.apply(article, state)
     expected = codec.token.sub("", dom.text(article))
     finisher = Finisher(codec, tokens, liquid=liquid)
@@ -259,6 +369,37 @@ def _convert_html(
         tuple(state.footnotes),
     )
     return part, state.entities, meta, notes
+
+
+def _write_html(
+    html: str, tree: dom.Tree, state: clean.State, *, liquid: bool, form: str, numbers: dict[str, int]
+) -> tuple[Part, list[str]]:
+    """The rules for HTML, then the safe HTML writer: footnote references become numbered
+    `<sup>`s (their numbers are text the reader sees, counted as added), a whole page stays
+    a whole page."""
+    from . import safehtml
+
+    body = dom.root(tree)
+    source_text = dom.text(body)
+    clean.apply(body, state, safehtml.RULES)
+    for ref in state.footnotes:
+        numbers.setdefault(ref, len(numbers) + 1)
+    codec, values = state.codec, state.tokens.values
+    refs = {
+        f"{codec.tok_open}{n}{codec.tok_close}": str(numbers[value])
+        for n, (kind, value) in enumerate(values)
+        if kind == "raw" and value in numbers
+    }
+    shown = dom.text(body)
+    added = [*state.added, *(refs.get(m.group(), "") for m in codec.token.finditer(shown))]
+    expected = codec.token.sub(lambda m: refs.get(m.group(), ""), shown)
+    if form == "html" and is_document(html):
+        written = safehtml.page(tree, refs, html, liquid=liquid)
+    else:
+        written = safehtml.fragment(body, refs, liquid=liquid, embedded=form == "html-block")
+    notes = [safehtml.note(entity) for entity in state.footnotes.values()]
+    part = Part(written, source_text, expected, tuple(state.removed), tuple(added), state.repeated, (), form)
+    return part, notes
 
 
 def _post_meta(post: Post) -> dict[str, str]:

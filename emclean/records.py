@@ -16,12 +16,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import EmcleanError, InputError
-from .options import Options
+from .options import Options, Target
 from .pipeline import Result, convert
 
 MB = 1 << 20
-#: the fields a conversion adds to a record (an input field of the same name is replaced)
-ADDED = ("markdown", "text", "entities")
 #: the field of a failed record that says why
 ERROR = "error"
 
@@ -52,10 +50,15 @@ def visible_text(result: Result) -> str:
     from .document import split_post
 
     body = result.markdown
-    if result.kind == "post" or body.startswith("---"):
+    if result.kind in ("post", "html-post") or body.startswith("---"):
         with contextlib.suppress(InputError):
             body = split_post(body).body
-    text = commonmark.read(body).text
+    if result.to == "html" or any(part.form == "html-block" for part in result.parts):
+        from . import safehtml
+
+        text = safehtml.shown(body if result.to == "html" else commonmark.to_html(body))
+    else:
+        text = commonmark.read(body).text
     return text + "\n" if text else ""
 
 
@@ -70,9 +73,19 @@ def entity_records(result: Result) -> list[dict[str, object]]:
 
 
 def convert_html(html: str, options: Options) -> dict[str, object]:
-    """The fields a conversion adds: markdown, text and entities (raises for bad input)."""
+    """The fields a conversion adds: markdown (or html, with `Options.to`), text and entities
+    (raises for bad input). A record has no file name: it is HTML unless it starts with front
+    matter or `Options.input_kind` says otherwise, as stdin is."""
     result = convert(html, options, details=True)
-    return {"markdown": result.markdown, "text": visible_text(result), "entities": entity_records(result)}
+    return {result.to: result.markdown, "text": visible_text(result), "entities": entity_records(result)}
+
+
+def added_fields(options: Options) -> tuple[str, ...]:
+    """The fields a conversion with `options` adds: the document's (markdown, or html with
+    `to=html`; either with `to=auto`, record by record), text and entities."""
+    if options.to is Target.AUTO:
+        return ("markdown", "html", "text", "entities")
+    return ("html" if options.to is Target.HTML else "markdown", "text", "entities")
 
 
 def added(html: object, url: object, settings: Settings) -> dict[str, object] | str:
@@ -138,7 +151,8 @@ def convert_one(record: object, settings: Settings) -> tuple[dict[str, object], 
     outcome = added(record.get(fields.html, _MISSING), record.get(fields.url) if fields.url else None, settings)
     if isinstance(outcome, str):
         return failed(kept, outcome, settings), outcome
-    kept.pop(ERROR, None)  # a stale error of an earlier run is not this record's
+    for name in (*added_fields(settings.options), ERROR):  # replaced (an earlier run's error too)
+        kept.pop(name, None)
     kept.update(outcome)
     return kept, None
 
@@ -146,7 +160,7 @@ def convert_one(record: object, settings: Settings) -> tuple[dict[str, object], 
 def failed(kept: dict[str, object], reason: str, settings: Settings) -> dict[str, object]:
     """An error record: the record's other fields, its id (null if it has none), `error`."""
     out = {settings.fields.id: None, **kept}
-    for name in ADDED:
+    for name in added_fields(settings.options):
         out.pop(name, None)
     out[ERROR] = reason
     return out

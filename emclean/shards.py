@@ -300,6 +300,9 @@ class Sink:
 
     def abandon(self) -> None:
         """Drop a file never finished: no trace of it is left."""
+        if self.table is not None:
+            self.table.abandon()
+            self.table = None
         if self.staged is not None:
             with contextlib.suppress(OSError):
                 self.out.close()

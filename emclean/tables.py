@@ -7,6 +7,7 @@ converted by `records` (the one per-record path); this module moves columns in a
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Iterator
 from functools import cache
@@ -15,7 +16,7 @@ from typing import IO, Any
 from . import records
 from .entities import FIELDS
 from .errors import InputError, UsageError
-from .records import ADDED, ERROR, Settings
+from .records import ERROR, Settings, added_fields
 
 #: the column of a Parquet shard's failed rows that gives their row number (from 0)
 ROW = "row"
@@ -75,13 +76,22 @@ def check_schema(schema: Any, settings: Settings) -> None:
         raise InputError(f'the "{name}" column holds {kind}, not text')
 
 
+def _added(settings: Settings) -> tuple[str, ...]:
+    """The columns a conversion adds (a table has one column for the document: not `to=auto`)."""
+    fields = added_fields(settings.options)
+    if len(fields) != 3:
+        raise UsageError("a table takes one document column: convert to markdown or to html, not auto")
+    return fields
+
+
 def output_schema(schema: Any, settings: Settings, *, rows: bool) -> Any:
     """The schema `convert_arrow` gives a table of `schema` (with the row column if `rows`)."""
     pa = arrow()
-    added = [*ADDED, ERROR, *([ROW] if rows else [])]
+    document = _added(settings)[0]
+    added = [*_added(settings), ERROR, *([ROW] if rows else [])]
     kept = [f for f in schema if f.name != settings.fields.html and f.name not in added]
     new = [
-        pa.field("markdown", pa.string()),
+        pa.field(document, pa.string()),
         pa.field("text", pa.string()),
         pa.field("entities", entities_type()),
         pa.field(ERROR, pa.string()),
@@ -105,22 +115,23 @@ def convert_arrow(
     htmls = data.column(fields.html).to_pylist()
     ids = data.column(fields.id).to_pylist() if fields.id in names else [None] * len(htmls)
     urls = data.column(fields.url).to_pylist() if fields.url and fields.url in names else [None] * len(htmls)
-    columns: dict[str, list[Any]] = {name: [] for name in (*ADDED, ERROR)}
+    added = _added(settings)
+    columns: dict[str, list[Any]] = {name: [] for name in (*added, ERROR)}
     failures: list[tuple[int, Any, str]] = []
     for n, (html, url) in enumerate(zip(htmls, urls, strict=True)):
         outcome = records.added(html, url, settings)
         if isinstance(outcome, str):
             failures.append((n, ids[n], outcome))
-            outcome = dict.fromkeys(ADDED)
+            outcome = dict.fromkeys(added)
             columns[ERROR].append(failures[-1][2])
         else:
             columns[ERROR].append(None)
-        for name in ADDED:
+        for name in added:
             columns[name].append(outcome[name])
-    drop = [name for name in (fields.html, *ADDED, ERROR, *([ROW] if first_row is not None else [])) if name in names]
-    out = data.drop_columns(drop)
+    drop = (fields.html, *added, ERROR, *([ROW] if first_row is not None else []))
+    out = data.drop_columns([name for name in dict.fromkeys(drop) if name in names])
     new = {
-        "markdown": pa.array(columns["markdown"], pa.string()),
+        added[0]: pa.array(columns[added[0]], pa.string()),
         "text": pa.array(columns["text"], pa.string()),
         "entities": pa.array(columns["entities"], entities_type()),
         ERROR: pa.array(columns[ERROR], pa.string()),
@@ -149,17 +160,18 @@ def convert_frame(frame: Any, settings: Settings) -> Any:
             return [None] * len(frame)
         return [None if _missing(v, pd) else v for v in frame[name].tolist()]
 
-    columns: dict[str, list[Any]] = {name: [] for name in (*ADDED, ERROR)}
+    added = _added(settings)
+    columns: dict[str, list[Any]] = {name: [] for name in (*added, ERROR)}
     for html, url in zip(values(fields.html), values(fields.url), strict=True):
         outcome = records.added(html, url, settings)
         columns[ERROR].append(outcome if isinstance(outcome, str) else None)
-        for name in ADDED:
+        for name in added:
             columns[name].append(None if isinstance(outcome, str) else outcome[name])
-    kept = frame.drop(columns=[c for c in (fields.html, *ADDED, ERROR) if c in frame.columns])
+    kept = frame.drop(columns=[c for c in dict.fromkeys((fields.html, *added, ERROR)) if c in frame.columns])
     text = "str" if int(pd.__version__.split(".")[0]) >= 3 else object
     new = {
         name: pd.Series(columns[name], index=frame.index, dtype=object if name == "entities" else text)
-        for name in (*ADDED, ERROR)
+        for name in (*added, ERROR)
     }
     return kept.assign(**new)
 
@@ -218,6 +230,12 @@ class ParquetOut:
         """Write what is left and the file's footer."""
         self._flush()
         self.writer.close()
+
+    def abandon(self) -> None:
+        """Stop writing (the file is to be thrown away)."""
+        self.pending = []
+        with contextlib.suppress(OSError, ValueError, arrow().ArrowException):
+            self.writer.close()
 
     def _flush(self) -> None:
         if self.pending:

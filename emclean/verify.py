@@ -1,8 +1,9 @@
 """Checks that a conversion kept what a reader sees.
 
-The output's visible text (as a CommonMark renderer reads it) must equal the text of the
-HTML after the rules ran, and that text must account for every character of the input:
-input = kept + removed (ads, widgets, scripts, hidden) − added (annotations).
+The output's visible text (as a CommonMark renderer reads it, or a browser reads HTML
+output) must equal the text of the HTML after the rules ran, and that text must account for
+every character of the input: input = kept + removed (ads, widgets, scripts, hidden) −
+added (annotations). HTML output must also hold nothing the safe HTML writer would not write.
 """
 
 from __future__ import annotations
@@ -28,10 +29,14 @@ def check_part(part: Part) -> list[Problem]:
     from . import commonmark
 
     problems: list[Problem] = []
-    reading = commonmark.read(part.markdown)
-    if reading.raw_html:
-        problems.append(Problem(f"{reading.raw_html} raw HTML element(s) left in the output"))
-    shown, expected = squeeze(reading.text), squeeze(part.expected_text)
+    if part.form == "markdown":
+        reading = commonmark.read(part.markdown)
+        if reading.raw_html:
+            problems.append(Problem(f"{reading.raw_html} raw HTML element(s) left in the output"))
+        text = reading.text
+    else:
+        text = _html_problems(part, problems)
+    shown, expected = squeeze(text), squeeze(part.expected_text)
     for note in part.notes:  # footnote references: shown as written without their definitions
         shown = shown.replace(squeeze(note), "")
     if shown != expected:
@@ -42,6 +47,16 @@ def check_part(part: Part) -> list[Problem]:
     if kept + dropped != source:
         problems.append(Problem(f"{source - kept - dropped} character(s) of article text unaccounted for"))
     return problems
+
+
+def _html_problems(part: Part, problems: list[Problem]) -> str:
+    """Add the problems of HTML output to `problems`; return the text it shows."""
+    from . import commonmark, safehtml
+
+    if part.form == "html-block" and commonmark.read(part.markdown).text:
+        problems.append(Problem("HTML output read as Markdown: it does not start an HTML block"))
+    problems.extend(Problem(f"not safe HTML: {what}") for what in safehtml.unsafe(part.markdown)[:1])
+    return safehtml.shown(part.markdown)
 
 
 def check(result: Result) -> list[Problem]:

@@ -348,3 +348,12 @@ def test_convert_jsonl_bad_record_keeps_its_id() -> None:
 def test_convert_help_says_what_jsonl_reads() -> None:
     """`convert --help` says that jsonl reads {"id", "html"} lines."""
     assert '{"id", "html"}' in run("convert", "--help")[1]
+
+
+def test_to_html(tmp_path: Path) -> None:
+    """--to html puts the cleaned HTML in `html` instead of Markdown in `markdown`, as `convert --to html`."""
+    out = run("batch", "-", "--to", "html", "-q", stdin=json.dumps({"id": 1, "html": KEYTIP}) + "\n")[1]
+    record = lines_of(out)[0]
+    assert list(record) == ["id", "html", "text", "entities"]
+    assert record["html"] == run("convert", "-", "--to", "html", stdin=KEYTIP)[1]
+    assert "keytip" not in str(record["html"])

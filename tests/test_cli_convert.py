@@ -160,10 +160,24 @@ def test_empty_input_gives_empty_output() -> None:
     assert run("convert", "-", stdin="") == (0, "", "")
 
 
-def test_plain_markdown_passes_through() -> None:
-    """Markdown without HTML is printed unchanged."""
+def test_plain_markdown_passes_through(tmp_path: Path) -> None:
+    """Markdown without HTML is printed unchanged (a .md file, or stdin with --input markdown)."""
     text = "# 标题\n\n*ST康美 段落\n"
-    assert run("convert", "-", stdin=text)[1] == text
+    path = tmp_path / "a.md"
+    path.write_text(text, encoding="utf-8")
+    assert run("convert", str(path))[1] == text
+    assert run("convert", "-", "--input", "markdown", stdin=text)[1] == text
+
+
+def test_stdin_is_html_unless_front_matter() -> None:
+    """Stdin without front matter is HTML, whatever it starts with: nothing passes through raw."""
+    code, out, _ = run("convert", "-", stdin="Hello <img src=x onerror=alert(1)> <b>粗</b>")
+    assert code == 0
+    assert "<" not in out
+    assert "onerror" not in out
+    assert "**粗**" in out
+    post = "---\ntitle: t\n---\n*ST 段落 <b>粗</b>\n"
+    assert run("convert", "-", stdin=post)[1] == post  # a Markdown post (Jekyll's default); no Eastmoney markup
 
 
 @pytest.mark.parametrize(

@@ -162,3 +162,14 @@ def test_batch_function_refuses_other_kinds() -> None:
     """A string or a dict is not a partition: TypeError saying what is."""
     with pytest.raises(TypeError, match="list of dicts, a pandas DataFrame or a pyarrow Table"):
         emclean.convert_batch({"html": "<p>x</p>"})
+
+
+def test_parquet_to_html_and_auto(tmp_path: Path, pa: Any, pq: Any) -> None:
+    """--to html gives Parquet an `html` column; --to auto (a column per record) is refused, exit 2."""
+    pq.write_table(pa.Table.from_pylist(records(3)), tmp_path / "in.parquet")
+    code, _, _ = run("batch", str(tmp_path / "in.parquet"), "--to", "html", "-o", str(tmp_path / "out.parquet"), "-q")
+    assert code == 0
+    assert pq.read_schema(tmp_path / "out.parquet").names[2:] == ["html", "text", "entities", "error", "row"]
+    code, _, err = run("batch", str(tmp_path / "in.parquet"), "--to", "auto", "-o", str(tmp_path / "x.parquet"))
+    assert code == 2
+    assert "a table takes one document column" in err
