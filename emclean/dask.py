@@ -15,6 +15,7 @@ as `emclean batch`:
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,11 +96,14 @@ def convert_shards(
         more = f" (and {len(plan.problems) - 1} more)" if len(plan.problems) > 1 else ""
         raise InputError(plan.problems[0] + more)
     client = client or distributed.default_client()
+    run = uuid.uuid4().hex[:12]
     futures = client.map(
         batch.convert_shard,
         plan.jobs,
         settings=settings,
-        key=[f"emclean-shard-{n}-{job.shard.name}" for n, job in enumerate(plan.jobs)],
+        # keys of their own at each call: while an earlier call's futures of the same keys are
+        # held, Dask would hand back their results instead of running the tasks again
+        key=[f"emclean-shard-{run}-{n}-{job.shard.name}" for n, job in enumerate(plan.jobs)],
         pure=False,
         retries=retries,
     )

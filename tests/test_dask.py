@@ -57,6 +57,10 @@ def test_convert_shards_writes_what_emclean_batch_writes(tmp_path: Path, client:
     assert messages == err.splitlines()
     again = convert_shards(str(tmp_path / "in"), str(tmp_path / "out"), client=client, resume=True)
     assert (again.skipped, again.shards) == (SHARDS, ())
+    (tmp_path / "out" / ref[0]).unlink()
+    rerun = convert_shards(str(tmp_path / "in"), str(tmp_path / "out"), client=client)  # a second run runs again
+    assert rerun.records == summary.records
+    assert (tmp_path / "out" / ref[0]).read_bytes() == (tmp_path / "ref" / ref[0]).read_bytes()
 
 
 def test_convert_shards_refuses_bad_input_before_any_task(tmp_path: Path, client: Any) -> None:
