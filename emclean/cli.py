@@ -101,7 +101,9 @@ def convert(
     url: Annotated[str | None, typer.Option("--url", help="The page's URL (front matter, relative links).")] = None,
     liquid: Annotated[
         bool | None,
-        typer.Option("--liquid/--no-liquid", help="Wrap {{ and {% in {% raw %} (default: for Jekyll posts)."),
+        typer.Option(
+            "--liquid/--no-liquid", help="Write {{ and {% so that Liquid does not run them (default: for Jekyll posts)."
+        ),
     ] = None,
     encoding: EncodingOpt = None,
 ) -> None:

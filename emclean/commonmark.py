@@ -91,12 +91,13 @@ _BLOCK_END = frozenset({"Paragraph", "Heading", "Item", "CodeBlock", "BlockQuote
 _PARAGRAPH_BREAK = re.compile(r"[ \t]*\n(?:[ \t]*\n)+")
 
 
-def read(markdown: str) -> Reading:
+def read(markdown: str, *, jekyll: bool = True) -> Reading:
     """The visible text of `markdown` (blocks separated by blank lines) and its raw HTML count.
 
-    Image alt text is not visible text; `{% raw %}` tags are removed as Jekyll would.
+    Image alt text is not visible text; with `jekyll`, `{% raw %}` tags are removed as
+    Jekyll would (emclean never writes them: what it converted is read without).
     """
-    markdown = _lf(_LIQUID_RAW.sub("", markdown))
+    markdown = _lf(_LIQUID_RAW.sub("", markdown) if jekyll else markdown)
     parts: list[str] = []
     raw = 0
     for kind, value in _events(markdown):

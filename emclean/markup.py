@@ -32,8 +32,8 @@ _THEMATIC = re.compile(r"([-*_])(?: *\1){2,} *$")
 _SETEXT = re.compile(r"(=+|-+)[ \t]*$")
 _ORDERED = re.compile(r"\d{1,9}[.)](?:[ \t]|$)")
 _HEADING = re.compile(r"#{1,6}(?:[ \t]|$)")
-_LIQUID_OPEN = re.compile(r"\{[{%]")
-_LIQUID_CLOSE = re.compile(r"[}%]\}")
+# the `{` that starts a Liquid tag or output: `{{`, `{%` (`{{{` holds two)
+_LIQUID_BRACE = re.compile(r"\{(?=[{%])")
 _ABSOLUTE = re.compile(r"^(?:https?|ftp)://[^\s<>]+$", re.I)
 # characters an autolink cannot hold as they are
 _AUTOLINK_BAD = re.compile(r"[\s<>\\`{}|]")
@@ -205,7 +205,7 @@ class Finisher:
         else:
             s = self._finish_inline(s, kind)
         if self.liquid and ("{{" in s or "{%" in s):
-            s = _liquid_raw(s)
+            s = _liquid_inert(s)
         return s
 
     def _finish_inline(self, s: str, kind: str) -> str:
@@ -542,18 +542,10 @@ def _destination(url: str) -> str:
     return url
 
 
-def _liquid_raw(s: str) -> str:
-    """Wrap the Liquid-looking part of a line in `{% raw %}` so Jekyll shows it literally."""
-    start = _LIQUID_OPEN.search(s)
-    if start is None:
-        return s
-    ends = [m.end() for m in _LIQUID_CLOSE.finditer(s, start.end())]
-    end = ends[-1] if ends else len(s)
-    inner = s[start.start() : end]
-    if "endraw" in inner:
-        # a literal {% endraw %} would end the raw block early: print the braces instead
-        return s.replace("{%", "{{ '{%' }}").replace("{{ '{{ '{%' }}' }}", "{{ '{%' }}")
-    return s[: start.start()] + "{% raw %}" + inner + "{% endraw %}" + s[end:]
+def _liquid_inert(s: str) -> str:
+    """Write the `{` of every `{{` and `{%` as `&#123;`: Liquid never sees a tag or an
+    output there, and CommonMark and kramdown show `{` all the same."""
+    return _LIQUID_BRACE.sub("&#123;", s)
 
 
 def _squeeze(lines: list[str]) -> str:

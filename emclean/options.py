@@ -48,7 +48,7 @@ class Options:
     input_kind: InputKind = InputKind.AUTO
     #: pages only: emit title, date, source and url as YAML front matter
     front_matter: bool = False
-    #: wrap `{{`/`{%` in `{% raw %}`; None means "for Jekyll posts only"
+    #: write `{{`/`{%` so that Liquid does not run them; None means "for Jekyll posts only"
     liquid: bool | None = None
     #: the page's own URL, for the front matter of a page
     url: str | None = None

@@ -28,7 +28,7 @@ def check_part(part: Part) -> list[Problem]:
     from . import commonmark
 
     problems: list[Problem] = []
-    reading = commonmark.read(part.markdown)
+    reading = commonmark.read(part.markdown, jekyll=False)
     if reading.raw_html:
         problems.append(Problem(f"{reading.raw_html} raw HTML element(s) left in the output"))
     shown, expected = squeeze(reading.text), squeeze(part.expected_text)
