@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyromark
@@ -33,6 +33,8 @@ class Block:
     start: int
     end: int
     html: bool
+    #: a link reference definition to a URL that is not allowed: to remove (see `hazards`)
+    drop: bool = False
 
 
 def _split(event: Any) -> tuple[str, Any]:
@@ -42,32 +44,188 @@ def _split(event: Any) -> tuple[str, Any]:
     return next(iter(event.items()))  # type: ignore[no-any-return]
 
 
-def html_blocks(markdown: str) -> list[Block]:
-    """The top-level blocks of `markdown` that contain raw HTML, in order."""
+def html_blocks(markdown: str, *, hazards: bool = False) -> list[Block]:
+    """The top-level blocks of `markdown` that contain raw HTML, in order.
+
+    With `hazards`, also the blocks holding anything `hazards()` reports, and (as blocks
+    to `drop`) the top-level link reference definitions to a URL that is not allowed.
+    """
     markdown = _lf(markdown)  # same lines; pulldown-cmark misreads a lone CR after code
-    data = markdown.encode("utf-8")
-    starts = [0] + [m.end() for m in re.finditer(b"\n", data)]
+    scan = _Scan(markdown, _OPTIONS, watch=hazards)
     blocks: list[Block] = []
-    depth = 0
-    begin = end = 0
-    has_html = is_html = False
-    for event, span in pyromark.events_with_range(markdown, options=_OPTIONS):
-        kind, value = _split(event)
-        if kind == "Start":
-            if depth == 0:
-                begin, end = span["start"], span["end"]
-                is_html = has_html = value == "HtmlBlock"
-            depth += 1
-        elif kind == "End":
-            depth -= 1
-            if depth == 0 and has_html:
-                # a range may run on over blank lines and the next line's indent
-                end = begin + len(data[begin:end].rstrip(b" \t\n"))
-                first = bisect_right(starts, begin) - 1
-                blocks.append(Block(first, bisect_right(starts, max(begin, end - 1)), is_html))
-        elif kind in ("InlineHtml", "Html"):
-            has_html = True
+    for top in scan.tops:
+        if top.html or top.hazards:
+            # a range may run on over blank lines and the next line's indent
+            end = top.begin + len(scan.data[top.begin : top.end].rstrip(b" \t\n"))
+            blocks.append(Block(scan.line(top.begin) - 1, scan.line(max(top.begin, end - 1)), top.html_block))
+    if scan.loose:
+        blocks.extend(Block(d.line - 1, d.end_line, True, drop=True) for d in scan.loose)
+        blocks.sort(key=lambda b: b.start)
     return blocks
+
+
+@dataclass(frozen=True, slots=True)
+class Hazard:
+    """Something in Markdown that a renderer (CommonMark or kramdown) could make active."""
+
+    what: str  # raw HTML | link to | image from | link definition to | kramdown markup
+    text: str  # the tag, the destination, the markup
+    line: int  # 1-based
+
+    def __str__(self) -> str:
+        excerpt = " ".join(self.text.split())
+        excerpt = excerpt if len(excerpt) <= 60 else excerpt[:57] + "..."
+        return f"{self.what} {excerpt!r}"
+
+
+def hazards(markdown: str) -> list[Hazard]:
+    """Everything in `markdown` that could be active content once rendered: raw HTML (block,
+    inline, in alt text), links, images, autolinks and link reference definitions to a URL
+    outside the allow-list (see urls.py), and text that kramdown reads as HTML, a link or
+    an extension (`{:`, `{::nomarkdown}`) where CommonMark reads text. Empty when inert."""
+    scan = _Scan(_lf(markdown), _OPTIONS | pyromark.Options.ENABLE_FOOTNOTES, watch=True)
+    found = [h for top in scan.tops for h in top.hazards]
+    found.extend(d.hazard for d in scan.loose)
+    return sorted(found, key=lambda h: h.line)
+
+
+@dataclass(slots=True)
+class _Top:
+    """A top-level block: its byte range, whether it holds HTML, and its hazards."""
+
+    begin: int
+    end: int
+    html_block: bool
+    html: bool = False
+    hazards: list[Hazard] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Definition:
+    """A line CommonMark or kramdown may read as a link reference definition to a URL
+    that is not allowed (lines 1-based, end inclusive)."""
+
+    begin: int
+    line: int
+    end_line: int
+    hazard: Hazard
+
+
+# Text kramdown reads as markup where CommonMark reads text: an HTML tag, comment or
+# declaration; an attribute list or extension (`{: onclick=...}`, `{::nomarkdown}`); a link
+# whose destination CommonMark refused (`[t](java\tscript:...)`).
+_KRAMDOWN_ONLY = re.compile(rb"<[A-Za-z/!?]|\{:|\]\(")
+# `[label]: url`, maybe inside quotes and list items (footnotes `[^x]:` too: without the
+# footnote extension, CommonMark reads them as link definitions)
+_DEFINITION = re.compile(rb"^[ \t>]*(?:(?:[-+*]|[0-9]{1,9}[.)])[ \t]+)*\[((?:[^\\\[\]\n]|\\.){1,999})\]:(.*)$", re.M)
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+class _Scan:
+    """One pass over a document's events: its top-level blocks and, when watching, the
+    hazards in each, and the definitions to a URL that is not allowed outside them."""
+
+    def __init__(self, markdown: str, options: pyromark.Options, *, watch: bool) -> None:
+        self.data = markdown.encode("utf-8")
+        self.starts = [0] + [m.end() for m in re.finditer(b"\n", self.data)]
+        self.watch = watch
+        self.tops: list[_Top] = []
+        self.loose: list[_Definition] = []
+        self._read(markdown, options)
+        if watch and b"]:" in self.data:
+            self._place_definitions()
+
+    def line(self, offset: int) -> int:
+        """The 1-based line of a byte offset."""
+        return bisect_right(self.starts, offset)
+
+    def _read(self, markdown: str, options: pyromark.Options) -> None:
+        depth = code = 0  # code: depth of code blocks, whose text is shown as it is
+        leaf_end = 0  # where the last text, code or HTML ended (a `\\` after it escapes)
+        top: _Top | None = None
+        for event, span in pyromark.events_with_range(markdown, options=options):
+            kind, value = _split(event)
+            begin, end = span["start"], span["end"]
+            if kind == "Start":
+                if depth == 0:
+                    top = _Top(begin, end, value == "HtmlBlock", value == "HtmlBlock")
+                    self.tops.append(top)
+                depth += 1
+                if _is(value, "CodeBlock"):
+                    code += 1
+                elif self.watch and top is not None and (_is(value, "Link") or _is(value, "Image")):
+                    self._destination(top, value, begin)
+            elif kind == "End":
+                depth -= 1
+                code -= _is(value, "CodeBlock")
+            elif kind in ("InlineHtml", "Html") and top is not None:
+                top.html = True
+                if self.watch:
+                    top.hazards.append(Hazard("raw HTML", value, self.line(begin)))
+                leaf_end = end
+            elif kind == "Text" and top is not None:
+                if self.watch and not code:
+                    self._text(top, begin, end, escaped=begin > leaf_end and self.data[begin - 1] == 0x5C)
+                leaf_end = end
+            elif kind == "Code":
+                leaf_end = end
+
+    def _text(self, top: _Top, begin: int, end: int, *, escaped: bool) -> None:
+        """Text whose source kramdown may read as markup (its first character is not
+        markup if it was escaped; a mark may end on the next event's first character)."""
+        m = _KRAMDOWN_ONLY.search(self.data[begin : end + 1], 1 if escaped else 0)
+        if m and m.start() < end - begin:
+            at = begin + m.start()
+            line_end = self.data.find(b"\n", at)
+            text = self.data[at : min(at + 80, len(self.data) if line_end < 0 else line_end)]
+            top.hazards.append(Hazard("kramdown markup", text.decode("utf-8", "replace"), self.line(begin)))
+
+    def _destination(self, top: _Top, value: dict[str, Any], where: int) -> None:
+        from . import urls
+
+        image = "Image" in value
+        link = value["Image" if image else "Link"]
+        url = link["dest_url"]
+        if link["link_type"] == "Email":
+            url = "mailto:" + url
+        if not urls.allowed(url, image=image):
+            top.hazards.append(Hazard("image from" if image else "link to", url, self.line(where)))
+
+    def _place_definitions(self) -> None:
+        """Definitions inside a block are its hazards; the others are `loose`."""
+        begins = [top.begin for top in self.tops]
+        for definition in self._definitions():
+            k = bisect_right(begins, definition.begin) - 1
+            if k >= 0 and definition.begin < self.tops[k].end:
+                self.tops[k].hazards.append(definition.hazard)
+            else:
+                self.loose.append(definition)
+
+    def _definitions(self) -> Iterator[_Definition]:
+        """The definition lines whose URL, as either reader takes it, is not allowed."""
+        import html
+
+        from . import urls
+
+        data = self.data
+        for m in _DEFINITION.finditer(data):
+            line = self.line(m.start())
+            rest = m.group(2).decode("utf-8", "replace").strip(" \t")
+            end_line = line
+            if not rest and line < len(self.starts):  # the URL on the next line
+                after = self.starts[line + 1] if line + 1 < len(self.starts) else len(data)
+                rest = data[self.starts[line] : after].decode("utf-8", "replace").strip().lstrip("> \t")
+                end_line = line + 1
+            token = rest[1 : rest.find(">")] if rest.startswith("<") and ">" in rest else rest.split(" ", 1)[0]
+            readings = (html.unescape(_ESCAPE.sub(r"\1", token)), html.unescape(token), html.unescape(rest))
+            bad = next((url for url in readings if not urls.allowed(url)), None)
+            if bad is not None:
+                yield _Definition(m.start(), line, end_line, Hazard("link definition to", bad, line))
+
+
+def _is(value: Any, name: str) -> bool:
+    """True if a Start/End event's value is the element `name` (`"Paragraph"`, `{"Link": ...}`)."""
+    return value == name or (isinstance(value, dict) and name in value)
 
 
 def _lf(markdown: str) -> str:

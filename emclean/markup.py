@@ -16,6 +16,7 @@ from collections.abc import Callable
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING
 
+from . import urls
 from .codec import PUNCT, Codec, Tokens
 
 if TYPE_CHECKING:
@@ -79,7 +80,8 @@ class Finisher:
     def footnote(self, ref: str, entity: Entity) -> str:
         """The definition line of one footnote annotation."""
         name = self._inline(self.c.protect(entity.name), "cell")
-        target = f" <{_destination(entity.url)}>" if entity.url else ""
+        url = urls.link(entity.url) if entity.url else None
+        target = f" <{url}>" if url else ""
         return f"{ref}: {name}{target}"
 
     def finish(self, raw: str) -> str:
@@ -396,10 +398,20 @@ class Finisher:
     def _token(self, m: re.Match[str]) -> str:
         kind, value = self.tokens.values[int(m.group(1))]
         if kind == "url":
-            return _destination(value)
+            return urls.destination(value)
         if kind == "alt":
-            return re.sub(r"([\\\[\]])", r"\\\1", value)
+            return self._alt(value)
         return value
+
+    def _alt(self, value: str) -> str:
+        """Alt text as the text of an image description: escaped as any text is, and every
+        bracket, backslash and backtick too (an unescaped `]` or a final `\\` cuts the
+        description short, and a code span may run on out of it)."""
+        c = self.c
+        s = _Escaper(c, c.protect(value), "alt").run()
+        for ch in "[]`\\":
+            s = s.replace(c.ph[ch], "\\" + ch)
+        return s
 
 
 class _Escaper:
@@ -521,25 +533,6 @@ def _visible_neighbour(s: str, j: int, step: int, skip: frozenset[str]) -> str |
             return ch
         j += step
     return None
-
-
-def _destination(url: str) -> str:
-    """A URL as a link destination both CommonMark and kramdown read back unchanged."""
-    for ch, code in (
-        (" ", "%20"),
-        ("<", "%3C"),
-        (">", "%3E"),
-        ("(", "%28"),
-        (")", "%29"),
-        ("{", "%7B"),
-        ("}", "%7D"),
-        ('"', "%22"),
-        ("\\", "%5C"),
-        ("`", "%60"),
-    ):
-        if ch in url:
-            url = url.replace(ch, code)
-    return url
 
 
 def _liquid_inert(s: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import clean, dom, render
+from . import clean, dom, render, urls
 from .codec import Tokens, codec_for
 from .document import (
     ARTICLE_SELECTOR,
@@ -40,6 +40,7 @@ class Part:
     added: tuple[str, ...]  # annotation text the rules inserted
     repeated: int  # characters repeated by expanding table spans
     notes: tuple[str, ...]  # footnote references inserted as Markdown
+    definitions: tuple[str, ...] = ()  # the footnote definitions written for them
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +258,7 @@ def _convert_html(
         tuple(state.added),
         state.repeated,
         tuple(state.footnotes),
+        tuple(notes),
     )
     return part, state.entities, meta, notes
 
@@ -340,6 +342,7 @@ def _page_meta(tree: dom.Tree, options: Options) -> dict[str, str]:
     if source:
         meta["source"] = source
     url = options.url or first_attr('link[rel="canonical"]', "href") or first_attr('meta[property="og:url"]', "content")
+    url = urls.link(url) if url else None
     if url:
         meta["url"] = url
     return meta

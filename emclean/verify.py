@@ -1,7 +1,9 @@
-"""Checks that a conversion kept what a reader sees.
+"""Checks that a conversion kept what a reader sees, and nothing that could run.
 
-The output's visible text (as a CommonMark renderer reads it) must equal the text of the
-HTML after the rules ran, and that text must account for every character of the input:
+What emclean wrote must be inert: no raw HTML, no link or image outside the allow-list
+(see urls.py and `commonmark.hazards`). The output's visible text (as a CommonMark
+renderer reads it) must equal the text of the HTML after the rules ran, and that text
+must account for every character of the input:
 input = kept + removed (ads, widgets, scripts, hidden) − added (annotations).
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import commonmark
 from .clean import squeeze
 from .pipeline import Part, Result
 
@@ -24,13 +27,10 @@ class Problem:
 
 
 def check_part(part: Part) -> list[Problem]:
-    """Problems of one converted piece of HTML (empty when it is faithful)."""
-    from . import commonmark
-
-    problems: list[Problem] = []
+    """Problems of one converted piece of HTML (empty when it is faithful and inert)."""
+    written = part.markdown + "".join("\n\n" + d for d in part.definitions)
+    problems = [Problem(f"unsafe output: {hazard}") for hazard in commonmark.hazards(written)]
     reading = commonmark.read(part.markdown, jekyll=False)
-    if reading.raw_html:
-        problems.append(Problem(f"{reading.raw_html} raw HTML element(s) left in the output"))
     shown, expected = squeeze(reading.text), squeeze(part.expected_text)
     for note in part.notes:  # footnote references: shown as written without their definitions
         shown = shown.replace(squeeze(note), "")
@@ -45,7 +45,7 @@ def check_part(part: Part) -> list[Problem]:
 
 
 def check(result: Result) -> list[Problem]:
-    """Problems of a whole conversion (empty when it is faithful)."""
+    """Problems of a whole conversion (empty when it is faithful and inert)."""
     return [p for part in result.parts for p in check_part(part)]
 
 

@@ -1,0 +1,407 @@
+"""Untrusted HTML in, inert Markdown out: no raw HTML, no event handler, no URL outside
+the allow-list, in markdown-it, pulldown-cmark and kramdown; and the check that says so."""
+
+from __future__ import annotations
+
+import dataclasses
+import html as htmllib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+from conftest import have_kramdown
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from inert import MD, Kramdown, active, raw_html_tokens, renderings, unsafe, url_ok
+from selectolax.lexbor import LexborHTMLParser
+from typer.testing import CliRunner
+
+import emclean
+from emclean import commonmark, urls, verify
+from emclean.cli import app
+
+PROFILE = settings(max_examples=250, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+FRAGMENT = emclean.InputKind.FRAGMENT
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def kramdown() -> Iterator[Callable[[str], str] | None]:
+    """kramdown as Jekyll runs it, or None when Ruby kramdown is not installed."""
+    if not have_kramdown():
+        yield None
+        return
+    server = Kramdown()
+    yield server
+    server.close()
+
+
+def md(html: str, **options: object) -> str:
+    return emclean.convert(html, emclean.Options(input_kind=FRAGMENT, **options)).markdown  # type: ignore[arg-type]
+
+
+# -- urls.py ------------------------------------------------------------------------------
+
+
+SAME = "same as the link"
+
+
+@pytest.mark.parametrize(
+    ("given_url", "link", "image"),
+    [
+        ("https://x.example/a b", "https://x.example/a%20b", SAME),
+        ("HTTP://X.example/", "http://X.example/", SAME),
+        ("//x.example/a.png", "https://x.example/a.png", SAME),
+        ("mailto:a@b.example", "mailto:a@b.example", None),
+        ("javascript:alert(1)", None, None),
+        (" \x01java\tscr\nipt:alert(1)", None, None),
+        ("JaVaScRiPt:alert(1)", None, None),
+        ("vbscript:msgbox(1)", None, None),
+        ("data:text/html,<script>alert(1)</script>", None, None),
+        ("data:image/png;base64,iVBORw0KGgo=", None, "data:image/png;base64,iVBORw0KGgo="),
+        ("data:image/svg+xml,<svg onload=alert(1)>", None, None),
+        ("data: image/SVG+xml;base64,PHN2Zz4=", None, None),
+        ("/relative.png", None, "/relative.png"),
+        ("#top", None, "#top"),
+        ("https://a.example\n\n[x]:javascript:alert(1)//", "https://a.example[x]:javascript:alert%281%29//", SAME),
+        ("https://x.example/a)b(c", "https://x.example/a%29b%28c", SAME),
+        ('https://x.example/<b>`c`{{d}}|e\\f"g^', "https://x.example/%3Cb%3E%60c%60%7B%7Bd%7D%7D%7Ce%5Cf%22g%5E", SAME),
+        ("https://x.example/a&copy;b&#10;c", "https://x.example/a&copy%3Bb&#10%3Bc", SAME),
+        (
+            "https://x.example/\u2028\u202e\u200b\u3000\xa0\x85",
+            "https://x.example/%E2%80%A8%E2%80%AE%E2%80%8B%E3%80%80%C2%A0%C2%85",
+            SAME,
+        ),
+        ("https://x.example/股票?q=贵州茅台", "https://x.example/股票?q=贵州茅台", SAME),
+    ],
+)
+def test_urls(given_url: str, link: str | None, image: str | None) -> None:
+    """Links: http(s)/mailto; images: http(s), relative, raster data; all written inert."""
+    assert urls.link(given_url) == link
+    assert urls.image(given_url) == (link if image == SAME else image)
+
+
+def test_relative_urls_resolve_against_the_page() -> None:
+    """With the page's URL, relative links and images resolve; a base that is not http(s) is ignored."""
+    base = "https://finance.eastmoney.com/a/1.html"
+    assert urls.link("/b/2.html", base) == "https://finance.eastmoney.com/b/2.html"
+    assert urls.link("#top", base) == "https://finance.eastmoney.com/a/1.html#top"
+    assert urls.image("p.png", base) == "https://finance.eastmoney.com/a/p.png"
+    assert urls.link("javascript:alert(1)", base) is None
+    assert urls.link("/b", "javascript:alert(1)") is None
+
+
+urls_text = st.text(
+    alphabet=st.sampled_from(list("htps:/mailoj vcr.x()<>[]{}|`\\\"'&#;%*_~$!\t\n\r\x00\x01\x7f\x85\u2028\u202e中")),
+    max_size=30,
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.sampled_from(["https://x.example/", "mailto:", "//x.example/", "", "java"]), urls_text)
+def test_written_urls_are_allowed_idempotent_and_read_back(
+    kramdown: Callable[[str], str] | None, head: str, tail: str
+) -> None:
+    """A URL emclean writes is on the allow-list, has no space or control character, comes
+    back unchanged when written again, and pulldown-cmark and kramdown read it as written."""
+    written = urls.link(head + tail)
+    if written is None:
+        return
+    assert url_ok(written, image=False)
+    assert not any(ch.isspace() or ord(ch) < 0x20 or ch in '<>()`{}|\\"^' for ch in written)
+    assert urls.link(written) == written
+    for name, rendered in renderings(f"[t]({written})", kramdown):
+        link = LexborHTMLParser(rendered).css_first("a")
+        assert link is not None, name
+        href = link.attributes["href"] or ""
+        assert url_ok(href, image=False), name
+        if name != "markdown-it":  # (mdurl normalises `mailto:::` to `mailto::`)
+            assert unquote(href) == unquote(written), name
+
+
+# -- the examples of the issue --------------------------------------------------------------
+
+
+def test_alt_text_is_text() -> None:
+    """Alt text cannot open raw HTML, a code span, or close the image early."""
+    out = md('<img src="https://x.example/a.png" alt="<img src=x onerror=alert(1) y=">')
+    assert out == "![\\<img src=x onerror=alert(1) y=](https://x.example/a.png)\n"
+    out = md('<img src="https://x.example/a&#10;.png" alt="<script>alert(1)</script>">')
+    assert out == "![\\<script>alert(1)\\</script>](https://x.example/a.png)\n"
+    assert md('<img src="https://x.example/a.png" alt="a`b ]c \\">') == "![a\\`b \\]c \\\\](https://x.example/a.png)\n"
+    for out in (md('<p><img src="https://x.example/a.png" alt="a`b"> c`d</p>'),):
+        assert unsafe(out, None) == []
+        assert LexborHTMLParser(MD.render(out)).css_first("img") is not None
+
+
+def test_newline_in_href_cannot_start_a_definition() -> None:
+    """`&#10;` in an href or src is removed as a browser removes it: no definition follows."""
+    for tag in (
+        '<a href="https://a.example&#10;&#10;[x]:javascript:alert(1)//">t</a> [x]',
+        '<a href="mailto:a@b&#13;&#13;[x]:javascript:alert(1)">t</a> [x]',
+        '<img src="https://a.example/&#10;&#10;[x]:javascript:alert(1)//" alt="x"> [x]',
+    ):
+        out = md(f"<p>{tag}</p>")
+        assert "\n\n[x]:" not in out
+        assert unsafe(out, None) == []
+
+
+@pytest.mark.parametrize("mode", ["link", "footnote", "inline"])
+def test_data_code_cannot_escape(mode: str) -> None:
+    """A `)`, `<` or newline in data-code stays inside the quote URL it builds."""
+    code = "1,600519)&#10;&#10;[x]:javascript:alert(1)//&lt;img src=x onerror=alert(1)&gt;"
+    out = md(f'<p><a class="keytip" data-code="{code}">贵州茅台</a> [x]</p>', annotate=emclean.Annotate(mode))
+    assert unsafe(out, None) == []
+    assert "\n[x]:" not in out
+
+
+def test_front_matter_url_is_allowed_only() -> None:
+    """A page's canonical URL goes through the same rule."""
+    page = '<html><head><link rel="canonical" href="javascript:alert(1)"></head><body><p>x</p></body></html>'
+    assert "url" not in emclean.convert(page, emclean.Options(front_matter=True)).meta
+    out = emclean.convert(page, emclean.Options(front_matter=True, url="https://x.example/a b")).markdown
+    assert 'url: "https://x.example/a%20b"' in out
+
+
+def test_unsafe_schemes_become_text() -> None:
+    """javascript:, vbscript:, data: links, also split by tabs, newlines and entities, are text."""
+    for href in ("javascript:alert(1)", "java&#9;script:alert(1)", "&#1;javascript:alert(1)", "JaVa&#10;ScRiPt:x"):
+        assert md(f'<p><a href="{href}">t</a></p>') == "t\n"
+    assert md('<p><img src="data:image/svg+xml,&lt;svg onload=alert(1)&gt;" alt="x">y</p>') == "y\n"
+
+
+# -- the check ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "a <img src=x onerror=alert(1)>",
+        "<div>\nx\n</div>",
+        "![<b>x</b>](https://x.example/a.png)",
+        "[t](javascript:alert(1))",
+        "[t](java&#115;cript:alert(1))",
+        "<javascript:alert(1)>",
+        "![x](data:image/svg+xml,x)",
+        "[t][x]\n\n[x]: javascript:alert(1)",
+        "[x]: javascript:alert(1)",
+        "[x]:\n  vbscript:x",
+        "> [x]: javascript:alert(1)",
+        "[^x]: javascript:alert(1)",
+        "a {: onclick=alert(1)}",
+        "{::nomarkdown}&lt;b&gt;{:/}",
+        "[t](java\tscript:alert(1))",
+        "x <img\nsrc=x onerror=alert(1)",
+    ],
+)
+def test_hazards_are_found(markdown: str) -> None:
+    """Raw HTML, unsafe links, images, autolinks, definitions and kramdown-only markup."""
+    assert commonmark.hazards(markdown)
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "a \\<img src=x onerror=alert(1)> b",
+        "[t](https://x.example/) <https://x.example/> <a@b.example> [m](mailto:a@b.example)",
+        "![x](data:image/png;base64,AAAA) ![y](/a.png)",
+        "[t][x]\n\n[x]: https://x.example/",
+        "[^600519-SH]: 贵州茅台 <https://quote.eastmoney.com/unify/r/1.600519>",
+        "a \\{: b\\](c) `<b>` &lt;b&gt;",
+        "```\n<script>alert(1)</script>\n```",
+    ],
+)
+def test_inert_markdown_has_no_hazards(markdown: str) -> None:
+    """Escaped markup, allowed URLs, footnote definitions and code are inert."""
+    assert commonmark.hazards(markdown) == []
+
+
+def test_check_reports_unsafe_output() -> None:
+    """`emclean.check` reports active content in what was converted, first, on one line."""
+    result = emclean.convert("<p>x</p>", emclean.Options(input_kind=FRAGMENT))
+    part = result.parts[0]
+    bad = dataclasses.replace(part, markdown="x <img src=y onerror=alert(1)>\n")
+    problems = emclean.check(dataclasses.replace(result, parts=(bad,)))
+    assert str(problems[0]).startswith("unsafe output: raw HTML '<img src=y onerror=alert(1)>'")
+    assert "\n" not in str(problems[0])
+
+
+# -- properties over hostile HTML -----------------------------------------------------------
+
+SCHEMES = st.sampled_from(["javascript", "JaVaScRiPt", "vbscript", "data", "livescript"])
+SPLITTERS = st.sampled_from(["", "\t", "\n", "\r", "\x01", " ", "\x0b", "\x0c", "\u2028", "\u200b", "\u202e", "&"])
+PAYLOADS = st.sampled_from(
+    [
+        "<img src=x onerror=alert(1)>",
+        "<img src=x onerror=alert(1) y=",
+        "<script>alert(1)</script>",
+        "<svg/onload=alert(1)>",
+        "</p><iframe src=javascript:alert(1)>",
+        "<a href='javascript:alert(1)'>x</a>",
+        "<!-- x -->",
+        "<![CDATA[x]]>",
+        "<?php x ?>",
+        "[x](javascript:alert(1))",
+        "![x](javascript:alert(1))",
+        "<javascript:alert(1)>",
+        "\n\n[x]: javascript:alert(1)\n\n",
+        "[x]",
+        "[x]: javascript:alert(1)",
+        '{: onclick="alert(1)"}',
+        "{::nomarkdown}<img src=x onerror=alert(1)>{:/}",
+        "`<img src=x onerror=alert(1)>`",
+        "&lt;script&gt;",
+        "&#106;avascript:alert(1)",
+        "javascript:alert(1)",
+        "{{ site.title }}",
+        "{% raw %}",
+        "{% endraw %}",
+        "|",
+        "`",
+        "\\",
+        "]",
+        "[",
+        ")",
+        "*",
+        "_",
+        '"',
+        "'",
+        "&",
+        "<",
+        ">",
+        "\n",
+        "\u2028",
+        "东方财富",
+        " ",
+    ]
+)
+text = st.lists(PAYLOADS, min_size=1, max_size=4).map("".join)
+
+
+@st.composite
+def hostile_url(draw: st.DrawFn) -> str:
+    """`javascript:` in disguise, a good URL with an injection after it, or payload text."""
+    kind = draw(st.integers(0, 3))
+    if kind == 0:
+        scheme = draw(SCHEMES)
+        at = draw(st.integers(0, len(scheme)))
+        return draw(SPLITTERS) + scheme[:at] + draw(SPLITTERS) + scheme[at:] + ":alert(1)"
+    if kind == 1:
+        return draw(st.sampled_from(["https://a.example/", "mailto:a@b.example", "//a.example/"])) + draw(text)
+    if kind == 2:
+        return draw(text)
+    return draw(st.sampled_from(["https://a.example/x.png", "data:image/png;base64,AAAA", "data:image/svg+xml,x"]))
+
+
+def attr(value: str, numeric: bool) -> str:
+    """An attribute value as HTML writes it: references for what must be, or for all."""
+    if numeric:
+        return "".join(f"&#{ord(ch)};" for ch in value)
+    return "".join(f"&#{ord(ch)};" if ord(ch) < 0x20 else htmllib.escape(ch, quote=True) for ch in value)
+
+
+@st.composite
+def hostile_element(draw: st.DrawFn) -> str:
+    numeric = draw(st.booleans())
+    t = htmllib.escape(draw(text), quote=False)
+    kind = draw(st.integers(0, 9))
+    if kind == 0:
+        return f'<a href="{attr(draw(hostile_url()), numeric)}">{t}</a>'
+    if kind == 1:
+        return f'<img src="{attr(draw(hostile_url()), numeric)}" alt="{attr(draw(text), numeric)}">'
+    if kind == 2:
+        code = draw(st.sampled_from(["1,600519", "0,", "", "116,00700"])) + draw(text)
+        return f'<span id="stock_1.600519"><a class="keytip" data-code="{attr(code, numeric)}">{t or "茅台"}</a></span>'
+    if kind == 3:
+        return f"<table><tr><td>{t}</td><td>{t}</td></tr></table>"
+    if kind == 4:
+        return f"{t}<br>{t}"
+    if kind == 5:
+        return f"<h2>{t}</h2><ul><li>{t}</li></ul><blockquote>{t}</blockquote>"
+    if kind == 6:
+        return draw(text)  # the payload as HTML itself
+    if kind == 7:
+        src = attr(draw(hostile_url()), numeric)
+        return f'<a href="https://a.example/"><img src="{src}" alt="{attr(t, numeric)}"></a>'
+    if kind == 8:
+        return (
+            f'<img src="https://a.example/x.png" title="{attr(draw(text), numeric)}" alt="{attr(draw(text), numeric)}">'
+        )
+    return f"<p>{t}</p>"
+
+
+hostile_html = st.lists(hostile_element(), min_size=1, max_size=4).map(lambda xs: "<p>" + "".join(xs) + "</p>")
+
+
+@PROFILE
+@given(
+    hostile_html, st.sampled_from(["none", "inline", "link", "footnote"]), st.sampled_from(["fragment", "page", "post"])
+)
+def test_hostile_html_comes_out_inert(
+    kramdown: Callable[[str], str] | None, html: str, annotate: str, kind: str
+) -> None:
+    """Whatever the HTML, the Markdown has no raw HTML, no event handler and no URL outside
+    the allow-list in any renderer; it passes `check`; in a post no Liquid can run."""
+    options = emclean.Options(annotate=emclean.Annotate(annotate), input_kind=emclean.InputKind(kind))
+    if kind == "page":
+        html = f'<html><body><div id="ContentBody">{html}</div></body></html>'
+    elif kind == "post":
+        html = f'---\ntitle: t\n---\n<div class="em_media">{html.replace(chr(10), " ")}</div>\n'
+    result = emclean.convert(html, options)
+    assert verify.check(result) == []
+    body = result.markdown.split("---\n", 2)[2] if kind == "post" else result.markdown
+    assert unsafe(body, kramdown) == []
+    if kind == "post":
+        assert "{{" not in body
+        assert "{%" not in body
+
+
+# -- the command line -----------------------------------------------------------------------
+
+HOSTILE_POST = (
+    "---\ntitle: t\n---\n"
+    '<p class="em_media"><img src="https://x.example/a.png" alt="<img src=x onerror=alert(1)>">'
+    '<a href="https://a.example&#10;&#10;[x]:javascript:alert(1)//">t</a> [x]</p>\n'
+)
+
+
+def test_fix_writes_inert_posts(tmp_path: Path) -> None:
+    """fix turns a hostile post into inert Markdown."""
+    post = tmp_path / "2024-01-01-x.md"
+    post.write_text(HOSTILE_POST, encoding="utf-8")
+    result = runner.invoke(app, ["fix", "-q", "--jobs", "1", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    body = post.read_text(encoding="utf-8").split("---\n", 2)[2]
+    assert unsafe(body, None) == []
+
+
+def test_fix_refuses_to_write_unsafe_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the conversion ever wrote active content, fix leaves the file and says why, on one line."""
+    from emclean import markup
+
+    monkeypatch.setattr(markup.Finisher, "_alt", lambda self, value: value)  # alt text written raw
+    post = tmp_path / "2024-01-01-x.md"
+    post.write_text(HOSTILE_POST, encoding="utf-8")
+    result = runner.invoke(app, ["fix", "-q", "--jobs", "1", str(tmp_path)])
+    assert result.exit_code == 123
+    assert post.read_text(encoding="utf-8") == HOSTILE_POST
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2  # the file's line and the summary
+    assert lines[0].startswith(
+        f"emclean: {post}: left untouched: unsafe output: raw HTML '<img src=x onerror=alert(1)>'"
+    )
+
+
+def test_convert_fragment_input_is_inert() -> None:
+    """HTML given explicitly (`--input fragment`, what stdin will be) comes out inert."""
+    result = runner.invoke(app, ["convert", "-", "--input", "fragment"], input="Hello <img src=x onerror=alert(1)>")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "Hello ![](x)\n"  # a relative image: inert, kept
+
+
+def test_markdown_it_and_pyromark_agree_on_raw_html() -> None:
+    """The test's own readers find raw HTML (so a clean result means something)."""
+    assert raw_html_tokens("a <b>x</b>")
+    assert active(MD.render("<img src=x onerror=alert(1)>"))
+    assert active('<a href="&#1;java&#9;script:x">x</a>')
