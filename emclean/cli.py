@@ -80,6 +80,13 @@ AnnotateSuspiciousOpt = Annotated[
     bool, typer.Option("--annotate-suspicious", help="Annotate links flagged as suspicious too.")
 ]
 EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Read input in this encoding (default UTF-8).")]
+SanitizeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--sanitize",
+        help="Posts: convert every HTML block, and neutralise raw HTML and unsafe links in their own Markdown too.",
+    ),
+]
 
 
 @app.command()
@@ -105,6 +112,7 @@ def convert(
             "--liquid/--no-liquid", help="Write {{ and {% so that Liquid does not run them (default: for Jekyll posts)."
         ),
     ] = None,
+    sanitize: SanitizeOpt = False,
     encoding: EncodingOpt = None,
 ) -> None:
     """Convert one document to Markdown on stdout."""
@@ -119,6 +127,7 @@ def convert(
         front_matter=front_matter,
         liquid=liquid,
         url=url,
+        sanitize=sanitize,
     )
     if output is OutputFormat.JSONL:
         if diff:
@@ -148,6 +157,7 @@ def fix(
     exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Skip files matching this glob.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="One line per changed file.")] = False,
+    sanitize: SanitizeOpt = False,
     encoding: EncodingOpt = None,
 ) -> None:
     """Clean a Jekyll posts folder in place: only the HTML of posts with Eastmoney markup changes."""
@@ -160,7 +170,7 @@ def fix(
         fail("--quiet and --verbose cannot be combined")
     if backup is not None and (not backup or "/" in backup):
         fail("--backup takes a file-name suffix such as .orig")
-    options = Options(annotate=annotate, annotate_suspicious=annotate_suspicious)
+    options = Options(annotate=annotate, annotate_suspicious=annotate_suspicious, sanitize=sanitize)
     code = commands.fix(
         paths,
         options,

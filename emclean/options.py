@@ -50,5 +50,8 @@ class Options:
     front_matter: bool = False
     #: write `{{`/`{%` so that Liquid does not run them; None means "for Jekyll posts only"
     liquid: bool | None = None
-    #: the page's own URL, for the front matter of a page
+    #: the page's own URL, for the front matter of a page (and to resolve relative links)
     url: str | None = None
+    #: posts: convert every HTML block, and neutralise raw HTML and unsafe links in the
+    #: post's own Markdown too (by default only HTML with Eastmoney markup is converted)
+    sanitize: bool = False

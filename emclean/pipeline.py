@@ -53,6 +53,8 @@ class Result:
     parts: tuple[Part, ...] = ()
     meta: dict[str, str] = field(default_factory=dict)
     source: str = ""
+    #: converted with `Options.sanitize`: the whole output, not only the parts, must be inert
+    sanitized: bool = False
 
     @property
     def changed(self) -> bool:
@@ -99,7 +101,7 @@ def _convert_page(text: str, options: Options, kind: str, details: bool) -> Resu
         front = "".join(f"{key}: {json.dumps(meta[key], ensure_ascii=False)}\n" for key in meta)
         markdown = f"---\n{front}---\n\n{markdown}" if markdown else f"---\n{front}---"
     markdown = markdown + "\n" if markdown else ""
-    return Result(markdown, kind, tuple(entities), (part,), meta, source=text)
+    return Result(markdown, kind, tuple(entities), (part,), meta, source=text, sanitized=options.sanitize)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,17 +115,19 @@ class _Piece:
     first_line: int  # 1-based line of the block in the whole file
 
 
-def _pieces(post: Post, text: str, lines: list[str]) -> list[_Piece]:
-    """The HTML blocks of a post body, found as a CommonMark parser finds them."""
-    if not is_eastmoney(text):
+def _pieces(post: Post, text: str, lines: list[str], *, sanitize: bool = False) -> list[_Piece]:
+    """The HTML blocks of a post body, found as a CommonMark parser finds them (to sanitize:
+    all of them, the blocks with anything else that is not inert, and link definitions to
+    a URL that is not allowed, which convert to nothing)."""
+    if not sanitize and not is_eastmoney(text):
         return []
     from . import commonmark
 
     head_lines = len(lines_of(post.head))
     pieces = []
-    for block in commonmark.html_blocks(post.body):
+    for block in commonmark.html_blocks(post.body, hazards=sanitize):
         source = "".join(lines[block.start : block.end])
-        html = source if block.html else commonmark.to_html(source)
+        html = "" if block.drop else source if block.html else commonmark.to_html(source)
         pieces.append(_Piece(block.start, block.end, html, source, head_lines + block.start + 1))
     return pieces
 
@@ -132,9 +136,9 @@ def _convert_markdown(text: str, options: Options, kind: str, details: bool) -> 
     post = split_post(text) if kind == "post" else Post("", text)
     meta = _post_meta(post)
     lines = lines_of(post.body)
-    pieces = _pieces(post, text, lines)
+    pieces = _pieces(post, text, lines, sanitize=options.sanitize)
     if not pieces:
-        return Result(text, kind, meta=meta, source=text)
+        return Result(text, kind, meta=meta, source=text, sanitized=options.sanitize)
     liquid = kind == "post" if options.liquid is None else options.liquid
     newline = newline_of(text)
     out: list[str] = []
@@ -175,7 +179,7 @@ def _convert_markdown(text: str, options: Options, kind: str, details: bool) -> 
     out.extend(lines[pos:])
     markdown = post.head + "".join(out)
     meta.update({k: v for k, v in _post_meta_from_parts(parts, post.body).items() if k not in meta})
-    return Result(markdown, kind, tuple(entities), tuple(parts), meta, source=text)
+    return Result(markdown, kind, tuple(entities), tuple(parts), meta, source=text, sanitized=options.sanitize)
 
 
 def entities(text: str, options: Options | None = None) -> tuple[Entity, ...]:

@@ -9,6 +9,7 @@ input = kept + removed (ads, widgets, scripts, hidden) − added (annotations).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from . import commonmark
@@ -46,7 +47,22 @@ def check_part(part: Part) -> list[Problem]:
 
 def check(result: Result) -> list[Problem]:
     """Problems of a whole conversion (empty when it is faithful and inert)."""
-    return [p for part in result.parts for p in check_part(part)]
+    problems = [p for part in result.parts for p in check_part(part)]
+    if result.sanitized:
+        problems[:0] = [Problem(f"unsafe output: {hazard}") for hazard in unsafe(result)]
+    return problems
+
+
+def unsafe(result: Result) -> list[commonmark.Hazard]:
+    """What could be active content in the whole output (its front matter left out)."""
+    from .document import split_post
+    from .errors import InputError
+
+    body = result.markdown
+    if result.kind == "post" or body.startswith("---"):
+        with contextlib.suppress(InputError):
+            body = split_post(body).body
+    return commonmark.hazards(body)
 
 
 def _first_difference(expected: str, shown: str) -> str:

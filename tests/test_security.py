@@ -1,5 +1,6 @@
 """Untrusted HTML in, inert Markdown out: no raw HTML, no event handler, no URL outside
-the allow-list, in markdown-it, pulldown-cmark and kramdown; and the check that says so."""
+the allow-list, in markdown-it, pulldown-cmark and kramdown; the check that says so; and
+`--sanitize` for a post's own Markdown."""
 
 from __future__ import annotations
 
@@ -357,6 +358,88 @@ def test_hostile_html_comes_out_inert(
         assert "{%" not in body
 
 
+# -- --sanitize -----------------------------------------------------------------------------
+
+MARKDOWN_PAYLOADS = st.sampled_from(
+    [
+        "<img src=x onerror=alert(1)>",
+        "<div onclick=alert(1)>\nx\n</div>",
+        "<script>alert(1)</script>",
+        "[t](javascript:alert(1))",
+        "[t](JAVASCRIPT:alert(1) 'x')",
+        "[t](<javascript:alert(1)>)",
+        "[t](java&#115;cript:alert(1))",
+        "[t](java\tscript:alert(1))",
+        "![t](javascript:alert(1))",
+        "![t](data:image/svg+xml,x)",
+        "<javascript:alert(1)>",
+        "<vbscript:x>",
+        "[t][r]",
+        "[r]",
+        "[r]: javascript:alert(1)",
+        "[r]: <javascript:alert(1)>",
+        "[r]:\n  javascript:alert(1)",
+        "[r]: java\tscript:alert(1) 'x'",
+        "[^r]: javascript:alert(1)",
+        "> [r]: javascript:alert(1)",
+        "- [r]: javascript:alert(1)",
+        '[t](https://x.example/){: onclick="alert(1)"}',
+        '{: onclick="alert(1)"}',
+        "{::nomarkdown}<img src=x onerror=alert(1)>{:/}",
+        "a <b onmouseover=alert(1)>b</b>",
+        "<!-- x --> <?php ?>",
+        "`<img src=x onerror=alert(1)>`",
+        "    <img src=x onerror=alert(1)>",
+        "```\n<script>alert(1)</script>\n```",
+        "[t](https://x.example/) ok",
+        "<https://x.example/> <a@b.example>",
+        "plain 文字 *x* **y**",
+        "| a | <img src=x onerror=alert(1)> |\n|---|---|\n| 1 | 2 |",
+        "# 标题 <i>x</i>",
+        "",
+    ]
+)
+hostile_markdown = st.lists(MARKDOWN_PAYLOADS, min_size=1, max_size=5).flatmap(
+    lambda xs: st.sampled_from(["\n\n", "\n", " "]).map(lambda sep: sep.join(xs))
+)
+
+
+@PROFILE
+@given(hostile_markdown)
+def test_sanitize_makes_a_post_inert(kramdown: Callable[[str], str] | None, body: str) -> None:
+    """With --sanitize, a post's own Markdown and HTML come out inert; safe Markdown and the
+    front matter are kept; a second pass changes nothing."""
+    post = f"---\ntitle: t\n---\n{body}\n"
+    options = emclean.Options(sanitize=True)
+    result = emclean.convert(post, options)
+    assert result.markdown.startswith("---\ntitle: t\n---\n")
+    assert verify.check(result) == []
+    out = result.markdown.split("---\n", 2)[2]
+    assert unsafe(out, kramdown) == []
+    assert emclean.convert(result.markdown, options).markdown == result.markdown
+
+
+def test_sanitize_keeps_safe_markdown() -> None:
+    """A post with nothing unsafe is left byte for byte, with --sanitize too."""
+    post = "---\ntitle: t\n---\n> 摘要\n\n[返回](//x.example/) <https://x.example/>\n\n[r]: https://x.example/\r\n"
+    assert emclean.convert(post, emclean.Options(sanitize=True)).markdown == post
+
+
+def test_without_sanitize_the_owners_markdown_stays() -> None:
+    """By default a post's own raw HTML (no Eastmoney markup) is the site owner's."""
+    post = "---\ntitle: t\n---\n<iframe src=https://x.example/></iframe>\n\n[t](javascript:void(0))\n"
+    assert emclean.convert(post).markdown == post
+    sanitized = emclean.convert(post, emclean.Options(sanitize=True)).markdown
+    assert sanitized == "---\ntitle: t\n---\n\nt\n"
+
+
+def test_sanitize_drops_unsafe_definitions() -> None:
+    """A link definition to javascript: is removed; a safe one stays."""
+    post = "---\ntitle: t\n---\na\n\n[x]: javascript:alert(1)\n[y]: https://x.example/\n\nb\n"
+    out = emclean.convert(post, emclean.Options(sanitize=True)).markdown
+    assert out == "---\ntitle: t\n---\na\n\n[y]: https://x.example/\n\nb\n"
+
+
 # -- the command line -----------------------------------------------------------------------
 
 HOSTILE_POST = (
@@ -393,11 +476,32 @@ def test_fix_refuses_to_write_unsafe_output(tmp_path: Path, monkeypatch: pytest.
     )
 
 
+def test_convert_sanitize_flag() -> None:
+    """convert --sanitize neutralises a post's own raw HTML and unsafe links."""
+    post = "---\ntitle: t\n---\nHello <img src=x onerror=alert(1)> [t](javascript:alert(1))\n"
+    plain = runner.invoke(app, ["convert", "-"], input=post)
+    assert plain.stdout == post
+    clean = runner.invoke(app, ["convert", "-", "--sanitize"], input=post)
+    assert clean.exit_code == 0, clean.output
+    assert clean.stdout == "---\ntitle: t\n---\nHello ![](x) t\n"
+
+
 def test_convert_fragment_input_is_inert() -> None:
     """HTML given explicitly (`--input fragment`, what stdin will be) comes out inert."""
     result = runner.invoke(app, ["convert", "-", "--input", "fragment"], input="Hello <img src=x onerror=alert(1)>")
     assert result.exit_code == 0, result.output
     assert result.stdout == "Hello ![](x)\n"  # a relative image: inert, kept
+
+
+def test_fix_sanitize_reads_files_without_eastmoney_markup(tmp_path: Path) -> None:
+    """fix --sanitize rewrites a post that has no Eastmoney markup but raw HTML."""
+    post = tmp_path / "2024-01-01-x.md"
+    post.write_text("---\ntitle: t\n---\na <img src=x onerror=alert(1)>\n", encoding="utf-8")
+    assert runner.invoke(app, ["fix", "-q", "--jobs", "1", str(tmp_path)]).exit_code == 0
+    assert "onerror" in post.read_text(encoding="utf-8")
+    result = runner.invoke(app, ["fix", "-q", "--jobs", "1", "--sanitize", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert post.read_text(encoding="utf-8") == "---\ntitle: t\n---\na ![](x)\n"
 
 
 def test_markdown_it_and_pyromark_agree_on_raw_html() -> None:
