@@ -97,6 +97,7 @@ class _Top:
     end: int
     html_block: bool
     html: bool = False
+    paragraph: bool = False
     hazards: list[Hazard] = field(default_factory=list)
 
 
@@ -118,7 +119,6 @@ _KRAMDOWN_ONLY = re.compile(rb"<[A-Za-z/!?]|\{:|\]\(")
 # `[label]: url`, maybe inside quotes and list items (footnotes `[^x]:` too: without the
 # footnote extension, CommonMark reads them as link definitions)
 _DEFINITION = re.compile(rb"^[ \t>]*(?:(?:[-+*]|[0-9]{1,9}[.)])[ \t]+)*\[((?:[^\\\[\]\n]|\\.){1,999})\]:(.*)$", re.M)
-_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 class _Scan:
@@ -148,7 +148,7 @@ class _Scan:
             begin, end = span["start"], span["end"]
             if kind == "Start":
                 if depth == 0:
-                    top = _Top(begin, end, value == "HtmlBlock", value == "HtmlBlock")
+                    top = _Top(begin, end, value == "HtmlBlock", value == "HtmlBlock", value == "Paragraph")
                     self.tops.append(top)
                 depth += 1
                 if _is(value, "CodeBlock"):
@@ -194,33 +194,56 @@ class _Scan:
     def _place_definitions(self) -> None:
         """Definitions inside a block are its hazards; the others are `loose`."""
         begins = [top.begin for top in self.tops]
-        for definition in self._definitions():
-            k = bisect_right(begins, definition.begin) - 1
-            if k >= 0 and definition.begin < self.tops[k].end:
-                self.tops[k].hazards.append(definition.hazard)
-            else:
+        for m in _DEFINITION.finditer(self.data):
+            k = bisect_right(begins, m.start()) - 1
+            top = self.tops[k] if k >= 0 and m.start() < self.tops[k].end else None
+            # a line of a top-level paragraph is not a definition to CommonMark (kramdown may differ)
+            definition = self._judge(m, commonmark=top is None or not top.paragraph)
+            if definition is None:
+                continue
+            if top is None:
                 self.loose.append(definition)
+            else:
+                top.hazards.append(definition.hazard)
 
-    def _definitions(self) -> Iterator[_Definition]:
-        """The definition lines whose URL, as either reader takes it, is not allowed."""
+    def _judge(self, m: re.Match[bytes], *, commonmark: bool) -> _Definition | None:
+        """A line that looks like a definition, if its URL, as either reader takes it, is not
+        allowed: CommonMark's (asked of pulldown-cmark), and unless the label is a footnote's
+        (`[^x]:`, a footnote to kramdown) kramdown's, which runs to the end of the line."""
         import html
 
         from . import urls
 
-        data = self.data
-        for m in _DEFINITION.finditer(data):
-            line = self.line(m.start())
-            rest = m.group(2).decode("utf-8", "replace").strip(" \t")
-            end_line = line
-            if not rest and line < len(self.starts):  # the URL on the next line
-                after = self.starts[line + 1] if line + 1 < len(self.starts) else len(data)
-                rest = data[self.starts[line] : after].decode("utf-8", "replace").strip().lstrip("> \t")
-                end_line = line + 1
-            token = rest[1 : rest.find(">")] if rest.startswith("<") and ">" in rest else rest.split(" ", 1)[0]
-            readings = (html.unescape(_ESCAPE.sub(r"\1", token)), html.unescape(token), html.unescape(rest))
-            bad = next((url for url in readings if not urls.allowed(url)), None)
-            if bad is not None:
-                yield _Definition(m.start(), line, end_line, Hazard("link definition to", bad, line))
+        line = self.line(m.start())
+        end_line = line
+        text = self.data[m.start(1) - 1 : m.end()].decode("utf-8", "replace")
+        rest = m.group(2).decode("utf-8", "replace").strip(" \t")
+        if not rest and line < len(self.starts):  # the URL on the next line
+            after = self.starts[line + 1] if line + 1 < len(self.starts) else len(self.data)
+            following = self.data[self.starts[line] : after].decode("utf-8", "replace")
+            text += "\n" + following
+            rest = following.strip().lstrip("> \t")
+            end_line = line + 1
+        readings = []
+        if commonmark:
+            label = m.group(1).decode("utf-8", "replace")
+            readings.append(_definition_url(text, label))
+        if not m.group(1).startswith(b"^"):
+            token = rest[1 : rest.find(">")] if rest.startswith("<") and ">" in rest else rest
+            readings.append(html.unescape(token))
+        bad = next((url for url in readings if url is not None and not urls.allowed(url)), None)
+        return None if bad is None else _Definition(m.start(), line, end_line, Hazard("link definition to", bad, line))
+
+
+def _definition_url(text: str, label: str) -> str | None:
+    """The URL pulldown-cmark reads in a definition (None if `text` is not one)."""
+    use = f"{text}\n\n[{label}]\n"
+    at = len(use.encode("utf-8")) - len(label.encode("utf-8")) - 3
+    for event, span in pyromark.events_with_range(use, options=_OPTIONS):
+        kind, value = _split(event)
+        if kind == "Start" and _is(value, "Link") and span["start"] == at:
+            return str(value["Link"]["dest_url"])
+    return None
 
 
 def _is(value: Any, name: str) -> bool:

@@ -78,11 +78,16 @@ class Finisher:
     # -- the document -------------------------------------------------------------
 
     def footnote(self, ref: str, entity: Entity) -> str:
-        """The definition line of one footnote annotation."""
+        """The definition line of one footnote annotation: the name, then the quote URL as an
+        autolink (or, without one, the code in full-width parentheses). Ending with one of
+        these, the line is never a link reference definition to CommonMark readers without
+        footnotes (`[^x]: javascript:alert(1)` would be one)."""
         name = self._inline(self.c.protect(entity.name), "cell")
         url = urls.link(entity.url) if entity.url else None
-        target = f" <{url}>" if url else ""
-        return f"{ref}: {name}{target}"
+        if url:
+            return f"{ref}: {name} <{url}>"
+        code = self._inline(self.c.protect("（" + (entity.code or "") + "）"), "cell")
+        return f"{ref}: {name} {code}"
 
     def finish(self, raw: str) -> str:
         """Rendered text with placeholders → Markdown, blocks separated by one blank line."""
@@ -390,8 +395,10 @@ class Finisher:
         if c.escapable.search(s) or (kind in ("para", "item") and (s[0] in c.ascii or s[0].isdigit())):
             s = _Escaper(c, s, kind).run()
         if c.tok_open in s:
-            # right after a footnote reference `[^x]`, a text "(…)" would make it a link
+            # right after a footnote reference `[^x]`, a text "(…)" would make it a link, and
+            # a text ":" at the start of a line a link reference definition
             s = s.replace(c.tok_close + c.ph["("], c.tok_close + "\\(")
+            s = s.replace(c.tok_close + c.ph[":"], c.tok_close + "\\:")
             s = c.token.sub(self._token, s)
         return c.restore(s)
 

@@ -157,6 +157,25 @@ def test_data_code_cannot_escape(mode: str) -> None:
     assert "\n[x]:" not in out
 
 
+def test_footnotes_are_never_link_definitions() -> None:
+    """A footnote definition without a quote URL ends with the code, so that CommonMark
+    without footnotes never reads `[^x]: javascript:…` as a link definition; a reference
+    at the start of a line followed by `:` is not one either."""
+    footnote = emclean.Annotate.FOOTNOTE
+    out = md(
+        '<p>a <a class="keytip" data-code="zz">javascript:alert(1)</a> b <a class="keytip" data-code="zz">c</a></p>',
+        annotate=footnote,
+        annotate_suspicious=True,
+    )
+    assert out == "a javascript:alert(1)[^zz] b c[^zz]\n\n[^zz]: javascript:alert(1) （zz）\n"
+    assert unsafe(out, None) == []
+    link = '<a class="keytip" data-code="1,600519">{}</a>'
+    html = f"<p>{link.format('')}: javascript:alert(1)</p><p>{link.format('x')}</p>"
+    out = md(html, annotate=footnote, annotate_suspicious=True)
+    assert out.startswith("[^600519-SH]\\: javascript:alert(1)\n")
+    assert unsafe(out, None) == []
+
+
 def test_front_matter_url_is_allowed_only() -> None:
     """A page's canonical URL goes through the same rule."""
     page = '<html><head><link rel="canonical" href="javascript:alert(1)"></head><body><p>x</p></body></html>'
@@ -255,6 +274,7 @@ PAYLOADS = st.sampled_from(
         "&lt;script&gt;",
         "&#106;avascript:alert(1)",
         "javascript:alert(1)",
+        ": javascript:alert(1)",
         "{{ site.title }}",
         "{% raw %}",
         "{% endraw %}",
@@ -311,9 +331,13 @@ def hostile_element(draw: st.DrawFn) -> str:
         return f'<a href="{attr(draw(hostile_url()), numeric)}">{t}</a>'
     if kind == 1:
         return f'<img src="{attr(draw(hostile_url()), numeric)}" alt="{attr(draw(text), numeric)}">'
-    if kind == 2:
-        code = draw(st.sampled_from(["1,600519", "0,", "", "116,00700"])) + draw(text)
-        return f'<span id="stock_1.600519"><a class="keytip" data-code="{attr(code, numeric)}">{t or "茅台"}</a></span>'
+    if kind == 2:  # an entity link (twice: a second footnote reference to the same code)
+        code = attr(draw(st.sampled_from(["1,600519", "0,", "", "116,00700", "zz"])) + draw(text), numeric)
+        name = draw(st.sampled_from([t, "", " ", "javascript:alert(1)", "茅台"]))
+        after = draw(st.sampled_from([": javascript:alert(1)", "(javascript:alert(1))", "[x]", ""]))
+        after = htmllib.escape(after + draw(text), quote=False)
+        link = f'<span id="stock_1.600519"><a class="keytip" data-code="{code}">{name}</a></span>'
+        return link + after + link.replace(f">{name}<", ">x<")
     if kind == 3:
         return f"<table><tr><td>{t}</td><td>{t}</td></tr></table>"
     if kind == 4:
@@ -337,14 +361,19 @@ hostile_html = st.lists(hostile_element(), min_size=1, max_size=4).map(lambda xs
 
 @PROFILE
 @given(
-    hostile_html, st.sampled_from(["none", "inline", "link", "footnote"]), st.sampled_from(["fragment", "page", "post"])
+    hostile_html,
+    st.sampled_from(["none", "inline", "link", "footnote"]),
+    st.booleans(),
+    st.sampled_from(["fragment", "page", "post"]),
 )
 def test_hostile_html_comes_out_inert(
-    kramdown: Callable[[str], str] | None, html: str, annotate: str, kind: str
+    kramdown: Callable[[str], str] | None, html: str, annotate: str, suspicious: bool, kind: str
 ) -> None:
     """Whatever the HTML, the Markdown has no raw HTML, no event handler and no URL outside
     the allow-list in any renderer; it passes `check`; in a post no Liquid can run."""
-    options = emclean.Options(annotate=emclean.Annotate(annotate), input_kind=emclean.InputKind(kind))
+    options = emclean.Options(
+        annotate=emclean.Annotate(annotate), annotate_suspicious=suspicious, input_kind=emclean.InputKind(kind)
+    )
     if kind == "page":
         html = f'<html><body><div id="ContentBody">{html}</div></body></html>'
     elif kind == "post":
