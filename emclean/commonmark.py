@@ -81,9 +81,10 @@ class Hazard:
 def hazards(markdown: str) -> list[Hazard]:
     """Everything in `markdown` that could be active content once rendered: raw HTML (block,
     inline, in alt text), links, images, autolinks and link reference definitions to a URL
-    outside the allow-list (see urls.py), and text that kramdown reads as HTML, a link or
-    an extension (`{:`, `{::nomarkdown}`) where CommonMark reads text. Empty when inert."""
-    scan = _Scan(_lf(markdown), _OPTIONS | pyromark.Options.ENABLE_FOOTNOTES, watch=True)
+    outside the allow-list (see urls.py), and text or code that kramdown may read as HTML,
+    a link or an extension (`{:`, `{::nomarkdown}`) where CommonMark reads text or code.
+    Empty when inert."""
+    scan = _Scan(_lf(markdown), _OPTIONS, watch=True)
     found = [h for top in scan.tops for h in top.hazards]
     found.extend(d.hazard for d in scan.loose)
     return sorted(found, key=lambda h: h.line)
@@ -114,7 +115,8 @@ class _Definition:
 
 # Text kramdown reads as markup where CommonMark reads text: an HTML tag, comment or
 # declaration; an attribute list or extension (`{: onclick=...}`, `{::nomarkdown}`); a link
-# whose destination CommonMark refused (`[t](java\tscript:...)`).
+# whose destination CommonMark refused (`[t](java\tscript:...)`). Code is searched too:
+# kramdown does not take every fence CommonMark takes (``` with a spaced info string).
 _KRAMDOWN_ONLY = re.compile(rb"<[A-Za-z/!?]|\{:|\]\(")
 # `[label]: url`, maybe inside quotes and list items (footnotes `[^x]:` too: without the
 # footnote extension, CommonMark reads them as link definitions)
@@ -140,7 +142,7 @@ class _Scan:
         return bisect_right(self.starts, offset)
 
     def _read(self, markdown: str, options: pyromark.Options) -> None:
-        depth = code = 0  # code: depth of code blocks, whose text is shown as it is
+        depth = code = 0  # code: depth of code blocks (checked whole, as their source)
         leaf_end = 0  # where the last text, code or HTML ended (a `\\` after it escapes)
         top: _Top | None = None
         for event, span in pyromark.events_with_range(markdown, options=options):
@@ -153,6 +155,8 @@ class _Scan:
                 depth += 1
                 if _is(value, "CodeBlock"):
                     code += 1
+                    if self.watch and top is not None:  # kramdown may not agree it is code
+                        self._text(top, begin, end, escaped=False)
                 elif self.watch and top is not None and (_is(value, "Link") or _is(value, "Image")):
                     self._destination(top, value, begin)
             elif kind == "End":
@@ -168,6 +172,8 @@ class _Scan:
                     self._text(top, begin, end, escaped=begin > leaf_end and self.data[begin - 1] == 0x5C)
                 leaf_end = end
             elif kind == "Code":
+                if self.watch and top is not None:
+                    self._text(top, begin, end, escaped=False)
                 leaf_end = end
 
     def _text(self, top: _Top, begin: int, end: int, *, escaped: bool) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import clean, dom, render, urls
 from .codec import Tokens, codec_for
@@ -22,6 +22,8 @@ from .errors import InputError
 from .markup import Finisher
 from .options import Annotate, Options
 
+# passes of `--sanitize` over its own output, each converting what the last one uncovered
+_SANITIZE_ROUNDS = 4
 _FRONT_KEY = re.compile(r"^(title|date)\s*:\s*(.*?)\s*$", re.M)
 # `<http://…>` alone on a line (found by its `<`: a search anchored at each line start is slow)
 _AUTOLINK = re.compile(r"<(https?://[^>\s]+)>[^\S\n]*$", re.M)
@@ -81,8 +83,21 @@ def convert(text: str, options: Options | None = None, *, details: bool = False)
         raise InputError("binary data (NUL bytes), not a text document")
     kind = sniff(text, options.input_kind)
     if kind in ("post", "markdown"):
-        return _convert_markdown(text, options, kind, details)
+        result = _convert_markdown(text, options, kind, details)
+        return _sanitize_again(result, options, details) if options.sanitize and result.changed else result
     return _convert_page(text, options, kind, details)
+
+
+def _sanitize_again(result: Result, options: Options, details: bool) -> Result:
+    """Sanitize the output again until nothing is left to do: removing a block can change
+    how its neighbours read (an indented line after a list joins the list)."""
+    for _ in range(_SANITIZE_ROUNDS):
+        again = _convert_markdown(result.markdown, options, result.kind, details)
+        if not again.changed:
+            break
+        entities, parts = result.entities + again.entities, result.parts + again.parts
+        result = replace(again, entities=entities, parts=parts, meta=result.meta, source=result.source)
+    return result
 
 
 def _convert_page(text: str, options: Options, kind: str, details: bool) -> Result:
@@ -168,6 +183,8 @@ def _convert_markdown(text: str, options: Options, kind: str, details: bool) -> 
         if not markdown:
             if out and not out[-1].strip() and pos < len(lines) and not lines[pos].strip():
                 pos += 1  # do not leave two blank lines where the block was
+            elif out and out[-1].strip() and pos < len(lines) and lines[pos].strip():
+                out.append(newline)  # nor join the blocks around it into one
             continue
         if out and out[-1].strip():
             out.append(newline)

@@ -213,6 +213,8 @@ def test_unsafe_schemes_become_text() -> None:
         "{::nomarkdown}&lt;b&gt;{:/}",
         "[t](java\tscript:alert(1))",
         "x <img\nsrc=x onerror=alert(1)",
+        "``` a <i>x</i>\n```",  # kramdown takes no fence with a spaced info string: raw HTML
+        "`<b>`",  # code holding a tag: reported, as kramdown may not agree it is code
     ],
 )
 def test_hazards_are_found(markdown: str) -> None:
@@ -228,12 +230,13 @@ def test_hazards_are_found(markdown: str) -> None:
         "![x](data:image/png;base64,AAAA) ![y](/a.png)",
         "[t][x]\n\n[x]: https://x.example/",
         "[^600519-SH]: 贵州茅台 <https://quote.eastmoney.com/unify/r/1.600519>",
-        "a \\{: b\\](c) `<b>` &lt;b&gt;",
-        "```\n<script>alert(1)</script>\n```",
+        "a \\{: b\\](c) `b` &lt;b&gt;",
+        "```\nalert(1)\n```",
+        "[^x]: javascript:alert(1) <https://x.example/>",
     ],
 )
 def test_inert_markdown_has_no_hazards(markdown: str) -> None:
-    """Escaped markup, allowed URLs, footnote definitions and code are inert."""
+    """Escaped markup, allowed URLs, footnote definitions and plain code are inert."""
     assert commonmark.hazards(markdown) == []
 
 
@@ -460,6 +463,25 @@ def test_without_sanitize_the_owners_markdown_stays() -> None:
     assert emclean.convert(post).markdown == post
     sanitized = emclean.convert(post, emclean.Options(sanitize=True)).markdown
     assert sanitized == "---\ntitle: t\n---\n\nt\n"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # removing the definition and the script joined the code span line and the indented code
+        "```\n<script>alert(1)</script>\n```\n[r]: <javascript:alert(1)>\n`<img src=x onerror=alert(1)>`\n"
+        "<script>alert(1)</script>\n    <img src=x onerror=alert(1)>",
+        # removing the HTML block made the indented code a paragraph of the list item
+        "- item\n\n<div><script>x</script></div>\n\n    <img src=x onerror=alert(1)>",
+        # kramdown takes no fence with a spaced info string: its "info" is HTML to it
+        "<img src=x onerror=alert(1)> ```\n<script>alert(1)</script>\n``` # 标题 <i>x</i>",
+    ],
+)
+def test_sanitize_sees_what_removing_a_block_uncovers(kramdown: Callable[[str], str] | None, body: str) -> None:
+    """What a removed block leaves behind, and code kramdown does not read as code, is inert too."""
+    result = emclean.convert(f"---\ntitle: t\n---\n{body}\n", emclean.Options(sanitize=True))
+    assert verify.check(result) == []
+    assert unsafe(result.markdown.split("---\n", 2)[2], kramdown) == []
 
 
 def test_sanitize_drops_unsafe_definitions() -> None:
