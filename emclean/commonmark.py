@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +84,8 @@ def hazards(markdown: str) -> list[Hazard]:
     outside the allow-list (see urls.py), and text or code that kramdown may read as HTML,
     a link or an extension (`{:`, `{::nomarkdown}`) where CommonMark reads text or code.
     Empty when inert."""
+    if not _MAYBE_HAZARD.search(markdown):
+        return []
     scan = _Scan(_lf(markdown), _OPTIONS, watch=True)
     found = [h for top in scan.tops for h in top.hazards]
     found.extend(d.hazard for d in scan.loose)
@@ -118,6 +120,9 @@ class _Definition:
 # whose destination CommonMark refused (`[t](java\tscript:...)`). Code is searched too:
 # kramdown does not take every fence CommonMark takes (``` with a spaced info string).
 _KRAMDOWN_ONLY = re.compile(rb"<[A-Za-z/!?]|\{:|\]\(")
+# What every hazard needs in the source: `<` (HTML, autolinks), `](` (links and images),
+# `]:` (definitions, and so reference links), `{:` (kramdown extensions).
+_MAYBE_HAZARD = re.compile(r"<|\{:|\][(:]")
 # `[label]: url`, maybe inside quotes and list items (footnotes `[^x]:` too: without the
 # footnote extension, CommonMark reads them as link definitions)
 _DEFINITION = re.compile(rb"^[ \t>]*(?:(?:[-+*]|[0-9]{1,9}[.)])[ \t]+)*\[((?:[^\\\[\]\n]|\\.){1,999})\]:(.*)$", re.M)
@@ -142,39 +147,52 @@ class _Scan:
         return bisect_right(self.starts, offset)
 
     def _read(self, markdown: str, options: pyromark.Options) -> None:
+        watch = self.watch
         depth = code = 0  # code: depth of code blocks (checked whole, as their source)
         leaf_end = 0  # where the last text, code or HTML ended (a `\\` after it escapes)
-        top: _Top | None = None
-        for event, span in pyromark.events_with_range(markdown, options=options):
-            kind, value = _split(event)
-            begin, end = span["start"], span["end"]
-            if kind == "Start":
+        top = _Top(0, 0, False)  # (replaced at the first block)
+        events: Iterable[tuple[Any, Any]] = pyromark.events_with_range(markdown, options=options)
+        for event, span in events:
+            if type(event) is str:  # SoftBreak, HardBreak, Rule
+                continue
+            kind, value = next(iter(event.items()))  # (what _split does, inlined: this loop is hot)
+            if kind == "Text":
+                # (a mark starts with one of these: the source is searched only then)
+                if watch and not code and ("<" in value or "{" in value or "]" in value):
+                    begin = span["start"]
+                    self._text(top, begin, span["end"], escaped=begin > leaf_end and self.data[begin - 1] == 0x5C)
+                leaf_end = span["end"]
+            elif kind == "Start":
                 if depth == 0:
-                    top = _Top(begin, end, value == "HtmlBlock", value == "HtmlBlock", value == "Paragraph")
+                    top = _Top(
+                        span["start"], span["end"], value == "HtmlBlock", value == "HtmlBlock", value == "Paragraph"
+                    )
                     self.tops.append(top)
                 depth += 1
-                if _is(value, "CodeBlock"):
+                if type(value) is dict:
+                    if "CodeBlock" in value:
+                        code += 1
+                        if watch:  # kramdown may not agree it is code
+                            self._text(top, span["start"], span["end"], escaped=False)
+                    elif watch and ("Link" in value or "Image" in value):
+                        self._destination(top, value, span["start"])
+                elif value == "CodeBlock":
                     code += 1
-                    if self.watch and top is not None:  # kramdown may not agree it is code
-                        self._text(top, begin, end, escaped=False)
-                elif self.watch and top is not None and (_is(value, "Link") or _is(value, "Image")):
-                    self._destination(top, value, begin)
+                    if watch:
+                        self._text(top, span["start"], span["end"], escaped=False)
             elif kind == "End":
                 depth -= 1
-                code -= _is(value, "CodeBlock")
-            elif kind in ("InlineHtml", "Html") and top is not None:
+                if value == "CodeBlock":
+                    code -= 1
+            elif kind in {"InlineHtml", "Html"}:
                 top.html = True
-                if self.watch:
-                    top.hazards.append(Hazard("raw HTML", value, self.line(begin)))
-                leaf_end = end
-            elif kind == "Text" and top is not None:
-                if self.watch and not code:
-                    self._text(top, begin, end, escaped=begin > leaf_end and self.data[begin - 1] == 0x5C)
-                leaf_end = end
+                if watch:
+                    top.hazards.append(Hazard("raw HTML", value, self.line(span["start"])))
+                leaf_end = span["end"]
             elif kind == "Code":
-                if self.watch and top is not None:
-                    self._text(top, begin, end, escaped=False)
-                leaf_end = end
+                if watch:
+                    self._text(top, span["start"], span["end"], escaped=False)
+                leaf_end = span["end"]
 
     def _text(self, top: _Top, begin: int, end: int, *, escaped: bool) -> None:
         """Text whose source kramdown may read as markup (its first character is not
