@@ -176,6 +176,19 @@ def test_footnotes_are_never_link_definitions() -> None:
     assert unsafe(out, None) == []
 
 
+def test_entity_record_urls_follow_the_rule() -> None:
+    """The `url` of an entity record (JSON, CSV, --annotate link) is allowed and inert."""
+    html = (
+        '<p><a class="keytip" data-code="1,600519)&#10;&#10;[x]:javascript:alert(1)">茅台</a>'
+        '<span id="Info.1"><a class="infokey" href="javascript:alert(1)">PPI</a></span></p>'
+    )
+    found = emclean.list_entities(html)
+    assert [e.url for e in found] == [
+        "https://quote.eastmoney.com/unify/r/1.600519%29[x]:javascript:alert%281%29",
+        None,
+    ]
+
+
 def test_front_matter_url_is_allowed_only() -> None:
     """A page's canonical URL goes through the same rule."""
     page = '<html><head><link rel="canonical" href="javascript:alert(1)"></head><body><p>x</p></body></html>'
