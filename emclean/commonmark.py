@@ -197,12 +197,26 @@ class _Scan:
     def _text(self, top: _Top, begin: int, end: int, *, escaped: bool) -> None:
         """Text whose source kramdown may read as markup (its first character is not
         markup if it was escaped; a mark may end on the next event's first character)."""
-        m = _KRAMDOWN_ONLY.search(self.data[begin : end + 1], 1 if escaped else 0)
-        if m and m.start() < end - begin:
-            at = begin + m.start()
+        for m in _KRAMDOWN_ONLY.finditer(self.data, begin + escaped, min(end + 1, len(self.data))):
+            at = m.start()
+            if at >= end:
+                break
+            if m.group() == b"](" and self._allowed_after(m.end()):
+                continue  # a link kramdown may read where CommonMark does not: to an allowed URL
             line_end = self.data.find(b"\n", at)
             text = self.data[at : min(at + 80, len(self.data) if line_end < 0 else line_end)]
             top.hazards.append(Hazard("kramdown markup", text.decode("utf-8", "replace"), self.line(begin)))
+            return
+
+    def _allowed_after(self, at: int) -> bool:
+        """True if the destination kramdown reads from `at` (up to `)`) is allowed."""
+        import html
+
+        from . import urls
+
+        close = self.data.find(b")", at)
+        url = self.data[at : len(self.data) if close < 0 else close].decode("utf-8", "replace").lstrip(" \t\n<")
+        return urls.allowed(html.unescape(url))
 
     def _destination(self, top: _Top, value: dict[str, Any], where: int) -> None:
         from . import urls

@@ -82,12 +82,13 @@ class Finisher:
         autolink (or, without one, the code in full-width parentheses). Ending with one of
         these, the line is never a link reference definition to CommonMark readers without
         footnotes (`[^x]: javascript:alert(1)` would be one)."""
-        name = self._inline(self.c.protect(entity.name), "cell")
         url = urls.link(entity.url) if entity.url else None
         if url:
-            return f"{ref}: {name} <{url}>"
-        code = self._inline(self.c.protect("（" + (entity.code or "") + "）"), "cell")
-        return f"{ref}: {name} {code}"
+            return f"{ref}: {self._inline(self.c.protect(entity.name), 'cell')} <{url}>"
+        # (one piece of text: escaped together, a backtick in the name and one in the code
+        # cannot open a code span)
+        text = f"{entity.name} （{entity.code or ''}）"
+        return f"{ref}: {self._inline(self.c.protect(text), 'cell')}"
 
     def finish(self, raw: str) -> str:
         """Rendered text with placeholders → Markdown, blocks separated by one blank line."""
@@ -411,14 +412,15 @@ class Finisher:
         return value
 
     def _alt(self, value: str) -> str:
-        """Alt text as the text of an image description: escaped as any text is, and every
-        bracket, backslash and backtick too (an unescaped `]` or a final `\\` cuts the
-        description short, and a code span may run on out of it)."""
+        """Alt text as the text of an image description: escaped as any text is, every
+        bracket and backslash too (an unescaped `]` or a final `\\` cuts the description
+        short), and backticks written `&#96;` (even escaped, a backtick closes a code span
+        that a backtick of the line before the image opened)."""
         c = self.c
-        s = _Escaper(c, c.protect(value), "alt").run()
-        for ch in "[]`\\":
+        s = _Escaper(c, c.protect(value), "alt").run().replace("\\`", "&#96;")
+        for ch in "[]\\":
             s = s.replace(c.ph[ch], "\\" + ch)
-        return s
+        return s.replace(c.ph["`"], "&#96;")
 
 
 class _Escaper:

@@ -133,10 +133,18 @@ def test_alt_text_is_text() -> None:
     assert out == "![\\<img src=x onerror=alert(1) y=](https://x.example/a.png)\n"
     out = md('<img src="https://x.example/a&#10;.png" alt="<script>alert(1)</script>">')
     assert out == "![\\<script>alert(1)\\</script>](https://x.example/a.png)\n"
-    assert md('<img src="https://x.example/a.png" alt="a`b ]c \\">') == "![a\\`b \\]c \\\\](https://x.example/a.png)\n"
-    for out in (md('<p><img src="https://x.example/a.png" alt="a`b"> c`d</p>'),):
+    assert (
+        md('<img src="https://x.example/a.png" alt="a`b ]c \\">') == "![a&#96;b \\]c \\\\](https://x.example/a.png)\n"
+    )
+    for html in (
+        '<p><img src="https://x.example/a.png" alt="a`b"> c`d</p>',
+        '<p>a` <img src="https://x.example/a.png" alt="b``c<b>d">`</p>',
+    ):
+        out = md(html)
         assert unsafe(out, None) == []
-        assert LexborHTMLParser(MD.render(out)).css_first("img") is not None
+        image = LexborHTMLParser(MD.render(out)).css_first("img")
+        assert image is not None
+        assert image.attributes["alt"] == LexborHTMLParser(html).css_first("img").attributes["alt"]  # type: ignore[union-attr]
 
 
 def test_newline_in_href_cannot_start_a_definition() -> None:
@@ -177,6 +185,14 @@ def test_footnotes_are_never_link_definitions() -> None:
     out = md(html, annotate=footnote, annotate_suspicious=True)
     assert out.startswith("[^600519-SH]\\: javascript:alert(1)\n")
     assert unsafe(out, None) == []
+
+
+def test_footnote_definition_is_one_piece_of_text() -> None:
+    """A backtick in the name and one in the code do not make a code span of the definition."""
+    link = '<a class="keytip" data-code="zz`&lt;b&gt;">名`称</a>'
+    out = md(f"<p>{link}</p>", annotate=emclean.Annotate.FOOTNOTE, annotate_suspicious=True)
+    assert out.endswith(": 名\\`称 （zz\\`\\<b>）\n")
+    assert commonmark.hazards(out) == []
 
 
 def test_entity_record_urls_follow_the_rule() -> None:
