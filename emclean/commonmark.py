@@ -79,11 +79,11 @@ class Hazard:
 
 
 def hazards(markdown: str) -> list[Hazard]:
-    """Everything in `markdown` that could be active content once rendered: raw HTML (block,
-    inline, in alt text), links, images, autolinks and link reference definitions to a URL
-    outside the allow-list (see urls.py), and text or code that kramdown may read as HTML,
-    a link or an extension (`{:`, `{::nomarkdown}`) where CommonMark reads text or code.
-    Empty when inert."""
+    """What in `markdown` could be active content once rendered (the first of each block):
+    raw HTML (block, inline, in alt text), links, images, autolinks and link reference
+    definitions to a URL outside the allow-list (see urls.py), and text or code that
+    kramdown may read as HTML, a link or an extension (`{:`, `{::nomarkdown}`) where
+    CommonMark reads text or code. Empty when inert."""
     if not _MAYBE_HAZARD.search(markdown):
         return []
     scan = _Scan(_lf(markdown), _OPTIONS, watch=True)
@@ -138,6 +138,7 @@ class _Scan:
         self.watch = watch
         self.tops: list[_Top] = []
         self.loose: list[_Definition] = []
+        self._close = -1  # the next `)` (see _allowed_after)
         self._read(markdown, options)
         if watch and b"]:" in self.data:
             self._place_definitions()
@@ -147,7 +148,8 @@ class _Scan:
         return bisect_right(self.starts, offset)
 
     def _read(self, markdown: str, options: pyromark.Options) -> None:
-        watch = self.watch
+        """Collect the top-level blocks; when watching, the first hazard of each (one says
+        that a block is not inert; looking no further keeps hostile input linear)."""
         depth = code = 0  # code: depth of code blocks (checked whole, as their source)
         leaf_end = 0  # where the last text, code or HTML ended (a `\\` after it escapes)
         top = _Top(0, 0, False)  # (replaced at the first block)
@@ -156,9 +158,10 @@ class _Scan:
             if type(event) is str:  # SoftBreak, HardBreak, Rule
                 continue
             kind, value = next(iter(event.items()))  # (what _split does, inlined: this loop is hot)
+            look = self.watch and not top.hazards
             if kind == "Text":
                 # (a mark starts with one of these: the source is searched only then)
-                if watch and not code and ("<" in value or "{" in value or "]" in value):
+                if look and not code and ("<" in value or "{" in value or "]" in value):
                     begin = span["start"]
                     self._text(top, begin, span["end"], escaped=begin > leaf_end and self.data[begin - 1] == 0x5C)
                 leaf_end = span["end"]
@@ -168,29 +171,25 @@ class _Scan:
                         span["start"], span["end"], value == "HtmlBlock", value == "HtmlBlock", value == "Paragraph"
                     )
                     self.tops.append(top)
+                    look = self.watch
                 depth += 1
-                if type(value) is dict:
-                    if "CodeBlock" in value:
-                        code += 1
-                        if watch:  # kramdown may not agree it is code
-                            self._text(top, span["start"], span["end"], escaped=False)
-                    elif watch and ("Link" in value or "Image" in value):
-                        self._destination(top, value, span["start"])
-                elif value == "CodeBlock":
+                if value == "CodeBlock" or (type(value) is dict and "CodeBlock" in value):
                     code += 1
-                    if watch:
+                    if look:  # kramdown may not agree it is code
                         self._text(top, span["start"], span["end"], escaped=False)
+                elif look and type(value) is dict and ("Link" in value or "Image" in value):
+                    self._destination(top, value, span["start"])
             elif kind == "End":
                 depth -= 1
                 if value == "CodeBlock":
                     code -= 1
             elif kind in {"InlineHtml", "Html"}:
                 top.html = True
-                if watch:
+                if look:
                     top.hazards.append(Hazard("raw HTML", value, self.line(span["start"])))
                 leaf_end = span["end"]
             elif kind == "Code":
-                if watch:
+                if look:
                     self._text(top, span["start"], span["end"], escaped=False)
                 leaf_end = span["end"]
 
@@ -209,14 +208,21 @@ class _Scan:
             return
 
     def _allowed_after(self, at: int) -> bool:
-        """True if the destination kramdown reads from `at` (up to `)`) is allowed."""
+        """True if the destination kramdown reads from `at` (up to `)`) is allowed (one
+        that runs on for more than 1,000 bytes without a scheme in them is not: so that
+        a run of `](` costs linear time, the next `)` is looked for once for all)."""
         import html
 
         from . import urls
 
-        close = self.data.find(b")", at)
-        url = self.data[at : len(self.data) if close < 0 else close].decode("utf-8", "replace").lstrip(" \t\n<")
-        return urls.allowed(html.unescape(url))
+        if self._close < at:
+            found = self.data.find(b")", at)
+            self._close = len(self.data) if found < 0 else found
+        window = self.data[at : min(self._close, at + 1000)].decode("utf-8", "replace").lstrip(" \t\n<")
+        url = html.unescape(window)
+        if self._close - at > 1000 and urls.scheme(url) is None:
+            return False
+        return urls.allowed(url)
 
     def _destination(self, top: _Top, value: dict[str, Any], where: int) -> None:
         from . import urls
