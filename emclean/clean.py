@@ -180,8 +180,8 @@ def fix_links(root: dom.Node, state: State) -> None:
 
 def fix_images(root: dom.Node, state: State) -> None:
     """Images keep src and alt; the src as urls.py writes it (protocol-relative ones get
-    https, relative ones the page's URL); script and SVG sources go with their image
-    (inline `data:image/...` pictures stay: they are pictures)."""
+    https, relative ones the page's URL); script and SVG sources, and relative ones
+    without a page URL, go with their image (inline `data:image/...` pictures stay)."""
     for node in dom.select(root, "img"):
         src = urls.image(dom.get(node, "src") or "", state.base_url)
         if src is None:

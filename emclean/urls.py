@@ -1,10 +1,12 @@
 """Every URL emclean writes: read as a browser reads it, allow-listed, written back inert.
 
-The rule: a link is http, https or mailto; an image is http, https, a relative reference
-or an inline raster picture (`data:image/...`, not SVG: an SVG opened on its own runs its
-scripts). `//host/...` becomes `https://host/...`; a relative reference is resolved against
-the page's URL when one is known, otherwise a link is dropped (its text stays) and an image
-keeps it. Whatever is written is percent-encoded where Markdown or a browser could read it
+The rule: a link is http, https or mailto; an image is http, https or an inline raster
+picture (`data:image/...`, not SVG: an SVG opened on its own runs its scripts).
+`//host/...` becomes `https://host/...`; a relative reference is resolved against the page's
+URL when one is known, otherwise it is not written: a link becomes its text, an image goes
+(it would point into the site that publishes the Markdown, where a path such as `/logout`
+is a request made with the reader's cookies). Whatever is written is percent-encoded where
+Markdown or a browser could read it
 otherwise: whitespace, control and format characters (line and paragraph separators, bidi
 controls, zero-width marks) and the ASCII that CommonMark, GFM tables or kramdown read
 inside a link destination.
@@ -49,6 +51,7 @@ def image(url: str, base: str | None = None) -> str | None:
 
 
 def _absolute(url: str, base: str | None, schemes: frozenset[str], *, image: bool) -> str | None:
+    """`url` resolved, checked and encoded; None if it is not to be written."""
     url = _as_browser_reads(url)
     if not url:
         return None
@@ -63,8 +66,6 @@ def _absolute(url: str, base: str | None, schemes: frozenset[str], *, image: boo
             except ValueError:  # e.g. a broken IPv6 host
                 return None
             name = scheme(url)
-        elif image:
-            return destination(url)  # a relative path: no scheme can hide in it once encoded
         else:
             return None
     if name is None or not (name in schemes or (image and _data_image(url))):

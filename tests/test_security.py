@@ -66,8 +66,8 @@ SAME = "same as the link"
         ("data:image/png;base64,iVBORw0KGgo=", None, "data:image/png;base64,iVBORw0KGgo="),
         ("data:image/svg+xml,<svg onload=alert(1)>", None, None),
         ("data: image/SVG+xml;base64,PHN2Zz4=", None, None),
-        ("/relative.png", None, "/relative.png"),
-        ("#top", None, "#top"),
+        ("/relative.png", None, None),
+        ("#top", None, None),
         ("https://a.example\n\n[x]:javascript:alert(1)//", "https://a.example[x]:javascript:alert%281%29//", SAME),
         ("https://x.example/a)b(c", "https://x.example/a%29b%28c", SAME),
         ('https://x.example/<b>`c`{{d}}|e\\f"g^', "https://x.example/%3Cb%3E%60c%60%7B%7Bd%7D%7D%7Ce%5Cf%22g%5E", SAME),
@@ -81,7 +81,7 @@ SAME = "same as the link"
     ],
 )
 def test_urls(given_url: str, link: str | None, image: str | None) -> None:
-    """Links: http(s)/mailto; images: http(s), relative, raster data; all written inert."""
+    """Links: http(s)/mailto; images: http(s), raster data; relative ones need the page's URL."""
     assert urls.link(given_url) == link
     assert urls.image(given_url) == (link if image == SAME else image)
 
@@ -566,14 +566,14 @@ def test_convert_sanitize_flag() -> None:
     assert plain.stdout == post
     clean = runner.invoke(app, ["convert", "-", "--sanitize"], input=post)
     assert clean.exit_code == 0, clean.output
-    assert clean.stdout == "---\ntitle: t\n---\nHello ![](x) t\n"
+    assert clean.stdout == "---\ntitle: t\n---\nHello t\n"
 
 
 def test_convert_fragment_input_is_inert() -> None:
     """HTML given explicitly (`--input fragment`, what stdin will be) comes out inert."""
     result = runner.invoke(app, ["convert", "-", "--input", "fragment"], input="Hello <img src=x onerror=alert(1)>")
     assert result.exit_code == 0, result.output
-    assert result.stdout == "Hello ![](x)\n"  # a relative image: inert, kept
+    assert result.stdout == "Hello\n"
 
 
 def test_fix_sanitize_reads_files_without_eastmoney_markup(tmp_path: Path) -> None:
@@ -584,7 +584,7 @@ def test_fix_sanitize_reads_files_without_eastmoney_markup(tmp_path: Path) -> No
     assert "onerror" in post.read_text(encoding="utf-8")
     result = runner.invoke(app, ["fix", "-q", "--jobs", "1", "--sanitize", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert post.read_text(encoding="utf-8") == "---\ntitle: t\n---\na ![](x)\n"
+    assert post.read_text(encoding="utf-8") == "---\ntitle: t\n---\na\n"
 
 
 def test_markdown_it_and_pyromark_agree_on_raw_html() -> None:
