@@ -80,6 +80,13 @@ AnnotateSuspiciousOpt = Annotated[
     bool, typer.Option("--annotate-suspicious", help="Annotate links flagged as suspicious too.")
 ]
 EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Read input in this encoding (default UTF-8).")]
+SanitizeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--sanitize",
+        help="Posts: convert every HTML block, and neutralise raw HTML and unsafe links in their own Markdown too.",
+    ),
+]
 
 
 @app.command()
@@ -116,8 +123,11 @@ def convert(
     url: Annotated[str | None, typer.Option("--url", help="The page's URL (front matter, relative links).")] = None,
     liquid: Annotated[
         bool | None,
-        typer.Option("--liquid/--no-liquid", help="Wrap {{ and {% in {% raw %} (default: for Jekyll posts)."),
+        typer.Option(
+            "--liquid/--no-liquid", help="Write {{ and {% so that Liquid does not run them (default: for Jekyll posts)."
+        ),
     ] = None,
+    sanitize: SanitizeOpt = False,
     encoding: EncodingOpt = None,
 ) -> None:
     """Convert one document to Markdown (or cleaned HTML) on stdout."""
@@ -133,6 +143,7 @@ def convert(
         liquid=liquid,
         url=url,
         to=to,
+        sanitize=sanitize,
     )
     if output is OutputFormat.JSONL:
         if diff:
@@ -162,6 +173,7 @@ def fix(
     exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Skip files matching this glob.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="One line per changed file.")] = False,
+    sanitize: SanitizeOpt = False,
     encoding: EncodingOpt = None,
     html_to_markdown: Annotated[
         bool,
@@ -181,7 +193,7 @@ def fix(
         fail("--quiet and --verbose cannot be combined")
     if backup is not None and (not backup or "/" in backup):
         fail("--backup takes a file-name suffix such as .orig")
-    options = Options(annotate=annotate, annotate_suspicious=annotate_suspicious, to=Target.AUTO)
+    options = Options(annotate=annotate, annotate_suspicious=annotate_suspicious, to=Target.AUTO, sanitize=sanitize)
     code = commands.fix(
         paths,
         options,

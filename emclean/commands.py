@@ -157,9 +157,9 @@ def fix(
 
     def jobs_to_do() -> Iterator[tuple[str, Settings]]:
         # A look at the raw bytes skips files without Eastmoney markup unparsed: a re-run
-        # over a clean tree costs little more than reading it.
+        # over a clean tree costs little more than reading it (to sanitize, all are read).
         for path in files(tops, include, exclude):
-            if might_need_work(path):
+            if options.sanitize or might_need_work(path):
                 yield (str(path), settings)
             else:
                 done(SKIPPED)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from . import dom
+from . import dom, urls
 
 # Every element the auto-linker produces (a link, or a span standing for one).
 LINK_SELECTOR = ", ".join(
@@ -109,7 +109,7 @@ def decode(node: dom.Node) -> Entity:
     if "zwstock" in classes:
         return _decode_guba(name, data_code, attrs.get("data-type"), href)
     if "infokey" in classes:
-        return Entity(name, "glossary", None, None, None, _https(href) or None)
+        return Entity(name, "glossary", None, None, None, _link(href))
 
     wrapper = dom.parent(node)
     wrapper_id = (dom.get(wrapper, "id") or "") if wrapper is not None and dom.tag(node) == "a" else ""
@@ -120,8 +120,8 @@ def decode(node: dom.Node) -> Entity:
             code = fund.group(1)
             return Entity(name, "fund", code, None, None, f"https://fund.eastmoney.com/{code}.html")
         if "data.eastmoney.com" in href or "fund.eastmoney.com" in href or wrapper_id.startswith("Info."):
-            return Entity(name, "glossary", None, None, None, _https(href) or None)
-        return Entity(name, "other", None, None, None, _https(href) or None)
+            return Entity(name, "glossary", None, None, None, _link(href))
+        return Entity(name, "other", None, None, None, _link(href))
     if market is None and code is not None:
         market = _guess_market(code)
     assert code is not None
@@ -132,7 +132,7 @@ def _decode_guba(name: str, data_code: str, data_type: str | None, href: str) ->
     """guba.eastmoney.com's `span.zwstock`: data-type 1 is a security, 2 a topic."""
     fields = [f.strip() for f in data_code.split(",")]
     if data_type == "2" or len(fields) < 2:
-        return Entity(name, "other", None, None, None, _https(href) or None)
+        return Entity(name, "other", None, None, None, _link(href))
     code, market = fields[0], _GUBA_MARKETS.get(fields[1])
     if market is None:
         return _security(name, f"guba{fields[1]}", code)
@@ -144,7 +144,7 @@ def _security(name: str, market: str | None, code: str) -> Entity:
     if market is None:
         return Entity(name, "other", code, None, None, None)
     secid = f"{market}.{code}"
-    url = f"https://quote.eastmoney.com/unify/r/{secid}"
+    url = urls.link(f"https://quote.eastmoney.com/unify/r/{secid}")  # (secid is the page's text)
     if market == "90" or code.upper().startswith("BK"):
         return Entity(name, "board", code, "BK", secid if market == "90" else None, url)
     if market == "0":
@@ -199,6 +199,11 @@ def _guess_market(code: str) -> str | None:
 
 def _is_beijing(code: str) -> bool:
     return len(code) == 6 and (code[0] in "48" or code.startswith("92"))
+
+
+def _link(href: str) -> str | None:
+    """An href as a record's URL: https for http, by the rule of every URL emclean writes."""
+    return urls.link(_https(href)) if href else None
 
 
 def _https(url: str) -> str:

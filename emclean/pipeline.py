@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from . import clean, dom, render
+from . import clean, dom, render, urls
 from .codec import Tokens, codec_for
 from .document import (
     ARTICLE_SELECTOR,
@@ -25,6 +25,8 @@ from .errors import InputError
 from .markup import Finisher
 from .options import Annotate, Options, Target
 
+# passes of `--sanitize` over its own output, each converting what the last one uncovered
+_SANITIZE_ROUNDS = 4
 _FRONT_KEY = re.compile(r"^(title|date)\s*:\s*(.*?)\s*$", re.M)
 # `<http://…>` alone on a line (found by its `<`: a search anchored at each line start is slow)
 _AUTOLINK = re.compile(r"<(https?://[^>\s]+)>[^\S\n]*$", re.M)
@@ -46,6 +48,7 @@ class Part:
     #: "markdown"; "html" (an HTML document or fragment); "html-block" (HTML written as one
     #: HTML block of a Markdown document)
     form: str = "markdown"
+    definitions: tuple[str, ...] = ()  # the footnote definitions written for them
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,8 @@ class Result:
     to: str = "markdown"
     #: problems of the input that the output keeps (front matter Jekyll cannot read)
     warnings: tuple[str, ...] = ()
+    #: converted with `Options.sanitize`: the whole output, not only the parts, must be inert
+    sanitized: bool = False
 
     @property
     def changed(self) -> bool:
@@ -92,10 +97,23 @@ def convert(text: str, options: Options | None = None, *, details: bool = False,
     kind = kind_of(text, name, options.input_kind)
     html = options.to is Target.HTML or (options.to is Target.AUTO and not is_markdown(kind))
     if is_markdown(kind):
-        return _convert_markdown(text, options, kind, details, html)
+        result = _convert_markdown(text, options, kind, details, html)
+        return _sanitize_again(result, options, details, html) if options.sanitize and result.changed else result
     if kind == "html-post":
         return _convert_html_post(text, options, details, html)
     return _convert_page(text, options, kind, details, html)
+
+
+def _sanitize_again(result: Result, options: Options, details: bool, html: bool) -> Result:
+    """Sanitize the output again until nothing is left to do: removing a block can change
+    how its neighbours read (an indented line after a list joins the list)."""
+    for _ in range(_SANITIZE_ROUNDS):
+        again = _convert_markdown(result.markdown, options, result.kind, details, html)
+        if not again.changed:
+            break
+        entities, parts = result.entities + again.entities, result.parts + again.parts
+        result = replace(again, entities=entities, parts=parts, meta=result.meta, source=result.source)
+    return result
 
 
 def _convert_page(text: str, options: Options, kind: Kind, details: bool, html: bool) -> Result:
@@ -119,7 +137,7 @@ def _convert_page(text: str, options: Options, kind: Kind, details: bool, html: 
     if front:
         markdown = f"{front}\n{markdown}" if markdown else front[:-1]
     markdown = markdown + "\n" if markdown else ""
-    return Result(markdown, kind, tuple(entities), (part,), meta, source=text)
+    return Result(markdown, kind, tuple(entities), (part,), meta, source=text, sanitized=options.sanitize)
 
 
 def _convert_html_post(text: str, options: Options, details: bool, html: bool) -> Result:
@@ -128,7 +146,7 @@ def _convert_html_post(text: str, options: Options, details: bool, html: bool) -
     meta = _post_meta(post)
     warnings = _front_matter_warnings(post)
     to = "html" if html else "markdown"
-    if html and not is_eastmoney(post.body):  # the site owner's own HTML
+    if html and not options.sanitize and not is_eastmoney(post.body):  # the site owner's own HTML
         return Result(text, "html-post", meta=meta, source=text, to=to, warnings=warnings)
     liquid = True if options.liquid is None else options.liquid
     part, entities, _, notes = _convert_html(
@@ -147,7 +165,7 @@ def _convert_html_post(text: str, options: Options, details: bool, html: bool) -
         markdown = _join_blocks(part.markdown, "\n".join(notes)) if notes else part.markdown
         out = post.head + (markdown + "\n").replace("\n", newline_of(text)) if markdown else post.head
     meta.update({k: v for k, v in _post_meta_from_parts([part], post.body).items() if k not in meta})
-    return Result(out, "html-post", tuple(entities), (part,), meta, text, to, warnings)
+    return Result(out, "html-post", tuple(entities), (part,), meta, text, to, warnings, sanitized=options.sanitize)
 
 
 def _form(html: bool) -> str:
@@ -184,17 +202,19 @@ class _Piece:
     first_line: int  # 1-based line of the block in the whole file
 
 
-def _pieces(post: Post, text: str, lines: list[str]) -> list[_Piece]:
-    """The HTML blocks of a post body, found as a CommonMark parser finds them."""
-    if not is_eastmoney(text):
+def _pieces(post: Post, text: str, lines: list[str], *, sanitize: bool = False) -> list[_Piece]:
+    """The HTML blocks of a post body, found as a CommonMark parser finds them (to sanitize:
+    all of them, the blocks with anything else that is not inert, and link definitions to
+    a URL that is not allowed, which convert to nothing)."""
+    if not sanitize and not is_eastmoney(text):
         return []
     from . import commonmark
 
     head_lines = len(lines_of(post.head))
     pieces = []
-    for block in commonmark.html_blocks(post.body):
+    for block in commonmark.html_blocks(post.body, hazards=sanitize):
         source = "".join(lines[block.start : block.end])
-        html = source if block.html else commonmark.to_html(source)
+        html = "" if block.drop else source if block.html else commonmark.to_html(source)
         pieces.append(_Piece(block.start, block.end, html, source, head_lines + block.start + 1))
     return pieces
 
@@ -204,9 +224,9 @@ def _convert_markdown(text: str, options: Options, kind: Kind, details: bool, ht
     meta = _post_meta(post)
     warnings = _front_matter_warnings(post)
     lines = lines_of(post.body)
-    pieces = _pieces(post, text, lines)
+    pieces = _pieces(post, text, lines, sanitize=options.sanitize)
     if not pieces:
-        return Result(text, kind, meta=meta, source=text, warnings=warnings)
+        return Result(text, kind, meta=meta, source=text, warnings=warnings, sanitized=options.sanitize)
     liquid = kind == "post" if options.liquid is None else options.liquid
     numbers: dict[str, int] = {}  # footnote numbers (HTML blocks), in order over the document
     newline = newline_of(text)
@@ -239,6 +259,8 @@ def _convert_markdown(text: str, options: Options, kind: Kind, details: bool, ht
         if not markdown:
             if out and not out[-1].strip() and pos < len(lines) and not lines[pos].strip():
                 pos += 1  # do not leave two blank lines where the block was
+            elif out and out[-1].strip() and pos < len(lines) and lines[pos].strip():
+                out.append(newline)  # nor join the blocks around it into one
             continue
         if out and out[-1].strip():
             out.append(newline)
@@ -250,7 +272,9 @@ def _convert_markdown(text: str, options: Options, kind: Kind, details: bool, ht
     out.extend(lines[pos:])
     markdown = post.head + "".join(out)
     meta.update({k: v for k, v in _post_meta_from_parts(parts, post.body).items() if k not in meta})
-    return Result(markdown, kind, tuple(entities), tuple(parts), meta, text, warnings=warnings)
+    return Result(
+        markdown, kind, tuple(entities), tuple(parts), meta, text, warnings=warnings, sanitized=options.sanitize
+    )
 
 
 def _note_block(notes: list[str]) -> str:
@@ -367,6 +391,7 @@ def _convert_html(
         tuple(state.added),
         state.repeated,
         tuple(state.footnotes),
+        definitions=tuple(notes),
     )
     return part, state.entities, meta, notes
 
@@ -481,6 +506,7 @@ def _page_meta(tree: dom.Tree, options: Options) -> dict[str, str]:
     if source:
         meta["source"] = source
     url = options.url or first_attr('link[rel="canonical"]', "href") or first_attr('meta[property="og:url"]', "content")
+    url = urls.link(url) if url else None
     if url:
         meta["url"] = url
     return meta
