@@ -69,14 +69,19 @@ def check(result: Result) -> list[Problem]:
 
 
 def unsafe(result: Result) -> list[commonmark.Hazard]:
-    """What could be active content in the whole output (its front matter left out)."""
-    from .document import split_post
+    """What could be active content in the whole output (its front matter left out, and the
+    HTML blocks emclean wrote, which `check_part` checks as HTML)."""
+    from .document import newline_of, split_post
     from .errors import InputError
 
     body = result.markdown
     if result.kind == "post" or body.startswith("---"):
         with contextlib.suppress(InputError):
             body = split_post(body).body
+    newline = newline_of(body)
+    for part in result.parts:
+        if part.form == "html-block" and part.markdown:
+            body = body.replace(part.markdown.replace("\n", newline), "")
     return commonmark.hazards(body)
 
 
