@@ -13,7 +13,6 @@ from enum import Enum
 from pathlib import Path
 
 from . import files
-from .document import might_be_eastmoney
 from .errors import EmcleanError, InputError
 from .options import Options
 
@@ -118,16 +117,14 @@ class Settings:
     write_back: WriteBack
     backup: str | None
     encoding: str | None
+    limit: int = files.MAX_SIZE  # bytes read from one file at most
 
 
-SKIPPED = Outcome("", Status.SKIPPED)
-
-
-def might_need_work(path: Path) -> bool:
+def might_need_work(path: Path, settings: Settings) -> bool:
     """False only for a readable file without Eastmoney markup (it cannot change)."""
     try:
-        return might_be_eastmoney(files.slurp(path))
-    except OSError:
+        return files.may_have_markup(files.read_bytes(path, limit=settings.limit), settings.encoding)
+    except InputError:
         return True  # let `process` report why it cannot be read
 
 
@@ -160,7 +157,7 @@ def _prepare(job: tuple[str, Settings]) -> Outcome | tuple[str, files.Staged, in
     """Everything but the fsync and rename: an Outcome, or (name, staged file, entity count)."""
     name, settings = job
     try:
-        text = files.read(Path(name), settings.encoding)
+        text = files.read(Path(name), settings.encoding, limit=settings.limit)
         from . import verify
         from .pipeline import convert
 
@@ -171,13 +168,15 @@ def _prepare(job: tuple[str, Settings]) -> Outcome | tuple[str, files.Staged, in
         if problems:
             raise InputError(f"left untouched: {problems[0]}")
         if settings.write_back.writes:
-            staged = files.stage(Path(name), result.markdown, text.encoding, backup=settings.backup)
+            staged = files.stage(
+                Path(name), result.markdown, text.encoding, bom=text.bom, backup=settings.backup, expect=text.stamp
+            )
             return name, staged, len(result.entities)
         diff = ""
         if settings.write_back.diffs:
             from .diffs import unified
 
-            diff = unified(text.content, result.markdown, name)
+            diff = unified(text.content, result.markdown, files.shown(name))
         return Outcome(name, Status.CHANGED, entities=len(result.entities), diff=diff)
     except Exception as e:
         return _failed(name, e)
