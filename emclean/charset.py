@@ -42,6 +42,7 @@ _WIDE = ("utf-16", "utf-32")
 # WHATWG decodes GBK with the GB18030 decoder (a superset; Python's gbk codec rejects some).
 _SUPERSETS = {"gbk": "gb18030", "gb2312": "gb18030"}
 _ANY_META = re.compile(rb"<meta", re.I)
+_LEAD = re.compile(rb"[\t\n\f\r ]*")
 _SPACE = b"\t\n\f\r "
 _META = re.compile(rb"<meta[\t\n\f\r /]", re.I)
 _TAG = re.compile(rb"</?[A-Za-z]")
@@ -54,7 +55,7 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str, bool]:
     mark = _bom(data)
     codec = mark[1] if mark else (_codec(encoding) if encoding else None)
     wide = codec is not None and codec.startswith(_WIDE)
-    if not wide and b"\x00" in data[:SNIFF]:
+    if not wide and binary(data):
         raise InputError("binary data (NUL bytes), not a text document")
     label = encoding if codec and not mark else None
     if mark:
@@ -86,19 +87,13 @@ def encode(text: str, codec: str, bom: bool = False) -> bytes:
     return "\ufeff".encode(codec) + data if bom else data
 
 
-def wide(data: bytes, encoding: str | None = None) -> bool:
-    """True if the bytes are UTF-16/32 (by their BOM, or as told): not searchable as ASCII."""
-    codec = bom_codec(data) or (_codec(encoding) if encoding else None)
-    return codec is not None and codec.startswith(_WIDE)
-
-
-def bom_codec(data: bytes) -> str | None:
-    """The codec a byte order mark at the start of `data` names, if any."""
-    mark = _bom(data)
-    return mark[1] if mark else None
+def binary(data: bytes) -> bool:
+    """True if the first bytes hold a NUL (no text document in an ASCII-based encoding does)."""
+    return data.find(b"\x00", 0, SNIFF) >= 0
 
 
 def _bom(data: bytes) -> tuple[bytes, str] | None:
+    """(the byte order mark at the start of `data`, the codec it names), if any."""
     for bom, codec in _BOMS:
         if data.startswith(bom):
             return bom, codec
@@ -146,10 +141,10 @@ def _guess(data: bytes) -> str | None:
 def declared(data: bytes) -> str | None:
     """The codec an HTML document declares in its first 1,024 bytes (None for a Jekyll post:
     its front matter says it is Markdown, read as UTF-8 as Jekyll reads it)."""
-    head = data[:PRESCAN]
-    if not _ANY_META.search(head) or head.lstrip(codecs.BOM_UTF8 + _SPACE).startswith(b"---"):
+    lead = _LEAD.match(data)
+    if (lead and data.startswith(b"---", lead.end())) or not _ANY_META.search(data, 0, PRESCAN):
         return None
-    found = prescan(head)
+    found = prescan(data[:PRESCAN])
     if found is None:
         return None
     if found.name in ("utf-16be", "utf-16le"):

@@ -131,7 +131,7 @@ def fix(
     each that fails with its cause; `verbose` names the others too; `quiet` only failures.
     """
     from .files import fsync_folder
-    from .fix import Outcome, Report, Settings, Status, WriteBack, might_need_work, process_batch
+    from .fix import SKIPPED, Outcome, Report, Settings, Status, WriteBack, might_need_work, process_batch
     from .parallel import run
     from .tree import check as check_paths
     from .tree import files
@@ -157,7 +157,7 @@ def fix(
             if might_need_work(path, settings):
                 yield (str(path), settings)
             else:
-                done(Outcome(str(path), Status.SKIPPED))
+                done(Outcome(str(path), Status.SKIPPED) if verbose else SKIPPED)
 
     def done(outcome: Outcome) -> None:
         report.add(outcome)

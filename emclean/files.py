@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from . import charset
+from .document import might_be_eastmoney
 from .errors import InputError, UsageError
 
 #: the most bytes read from one input unless told otherwise (`--max-size`, EMCLEAN_MAX_SIZE)
@@ -57,15 +58,11 @@ def decode(data: bytes, encoding: str | None = None) -> Text:
     return Text(content, codec, bom=bom)
 
 
-def may_have_markup(data: bytes, encoding: str | None = None) -> bool:
+def may_have_markup(data: bytes) -> bool:
     """False only for readable text that surely has no Eastmoney markup, seen from its raw
-    bytes (no decoding): binary data and UTF-16/32 say True, so that reading them reports
-    or decodes them."""
-    from .document import might_be_eastmoney
-
-    if b"\x00" in data[: charset.SNIFF] or charset.wide(data, encoding):
-        return True
-    return might_be_eastmoney(data)
+    bytes (no decoding). Binary data says True, so that reading it reports it; so does
+    UTF-16/32: its ASCII (all markup is ASCII) comes with NUL bytes."""
+    return charset.binary(data) or might_be_eastmoney(data)
 
 
 def parse_size(text: str) -> int:
@@ -89,9 +86,9 @@ def max_size(value: str | None = None) -> int:
 
 def read(path: Path, encoding: str | None = None, *, limit: int = MAX_SIZE, streams: bool = False) -> Text:
     """Read and decode a document (see `read_bytes`), stamped with what its file was."""
-    data, stamp = _load(path, limit, streams)
+    data, st = _load(path, limit, streams)
     content, codec, bom = charset.decode(data, encoding)
-    return Text(content, codec, stamp, bom)
+    return Text(content, codec, Stamp.of(st) if st else None, bom)
 
 
 def read_bytes(path: Path, *, limit: int = MAX_SIZE, streams: bool = False) -> bytes:
@@ -119,7 +116,7 @@ def read_stream(stream: BinaryIO, limit: int = MAX_SIZE) -> bytes:
     return data
 
 
-def _load(path: Path, limit: int, streams: bool) -> tuple[bytes, Stamp | None]:
+def _load(path: Path, limit: int, streams: bool) -> tuple[bytes, os.stat_result | None]:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
     except IsADirectoryError:
@@ -133,7 +130,7 @@ def _load(path: Path, limit: int, streams: bool) -> tuple[bytes, Stamp | None]:
     try:
         st = os.fstat(fd)
         if stat.S_ISREG(st.st_mode):
-            return _read_file(fd, st.st_size, limit), Stamp.of(st)
+            return _read_file(fd, st.st_size, limit), st
         if stat.S_ISDIR(st.st_mode):
             raise InputError("is a directory")
         if not streams:

@@ -120,10 +120,13 @@ class Settings:
     limit: int = files.MAX_SIZE  # bytes read from one file at most
 
 
+SKIPPED = Outcome("", Status.SKIPPED)
+
+
 def might_need_work(path: Path, settings: Settings) -> bool:
     """False only for a readable file without Eastmoney markup (it cannot change)."""
     try:
-        return files.may_have_markup(files.read_bytes(path, limit=settings.limit), settings.encoding)
+        return files.may_have_markup(files.read_bytes(path, limit=settings.limit))
     except InputError:
         return True  # let `process` report why it cannot be read
 

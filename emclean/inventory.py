@@ -55,7 +55,7 @@ def scan_file(job: Job) -> Found:
     """Links of one file; an unreadable or binary file gives its error."""
     try:
         data = files.read_bytes(Path(job.path), limit=job.limit, streams=job.streams)
-        if not files.may_have_markup(data, job.encoding):
+        if not files.may_have_markup(data):
             return Found(job.path)
         text = files.decode(data, job.encoding)
     except InputError as e:

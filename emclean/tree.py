@@ -54,9 +54,12 @@ class Globs:
     def __init__(self, include: Iterable[str] = (), exclude: Iterable[str] = ()) -> None:
         self.include = [_pattern(g) for g in include]
         self.exclude = [_pattern(g) for g in exclude]
+        self.any = bool(self.include or self.exclude)
 
     def wanted(self, parts: Sequence[str]) -> bool:
         """True if the file at this relative path (its parts) is selected."""
+        if not self.any:
+            return True
         if _matches(self.exclude, parts):
             return False
         return not self.include or _matches(self.include, parts)
@@ -146,7 +149,7 @@ def _walk(top: Path, globs: Globs) -> Iterator[tuple[Path, int | None]]:
                 elif name.startswith("."):
                     if name.endswith(TEMP_SUFFIX):
                         _remove_stale(Path(entry.path), name)
-                elif name.endswith(SUFFIXES) and globs.wanted((*parts, name)):
+                elif name.endswith(SUFFIXES) and (not globs.any or globs.wanted((*parts, name))):
                     if not entry.is_symlink():
                         if entry.is_file(follow_symlinks=False):
                             yield Path(entry.path), device << 64 | entry.inode()
