@@ -203,8 +203,9 @@ _QUOTED = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 def shown(name: str | os.PathLike[str]) -> str:
     """A file name as every message and record shows it: as it is when printable; else quoted
-    ('…'), with control characters escaped and each byte that is not UTF-8 as `\\xNN`. Always
-    one line, and encodable as UTF-8, whatever the name's bytes."""
+    ('…'), with control characters escaped (\\n, \\x1b, \\u0085) and each byte that is not
+    UTF-8 as `\\xNN` (80–ff). Always one line, encodable as UTF-8, whatever the name's bytes;
+    two quoted names never look the same."""
     text = os.fspath(name)
     if text.isprintable():
         return text
@@ -217,7 +218,7 @@ def _escape(ch: str) -> str:
         return _QUOTED[ch]
     if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8 (os.fsdecode's surrogate escape)
         return f"\\x{code - 0xDC00:02x}"
-    if code < 0x100:
+    if code < 0x80:  # an ASCII control character (a byte below 0x80 is always UTF-8)
         return f"\\x{code:02x}"
     return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
