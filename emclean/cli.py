@@ -167,8 +167,20 @@ def fix(
     ] = None,
     annotate: AnnotateOpt = Annotate.NONE,
     annotate_suspicious: AnnotateSuspiciousOpt = False,
-    include: Annotated[list[str] | None, typer.Option("--include", help="Only files matching this glob.")] = None,
-    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Skip files matching this glob.")] = None,
+    include: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--include",
+            help="Only files whose path from the folder given matches this glob (a name without / matches any part).",
+        ),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude",
+            help="Skip files (and folders) matching this glob, as --include does; e.g. pages, '*.html', _posts/old.",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Also name each file left unchanged or skipped.")
@@ -223,7 +235,10 @@ def entities(
     encoding: EncodingOpt = None,
     max_size: MaxSizeOpt = None,
 ) -> None:
-    """Inventory the entity links (stocks, boards, glossary...): decoded, counted, doubted."""
+    """Inventory the entity links (stocks, boards, glossary...): decoded, counted, doubted.
+
+    An input that cannot be read is named on stderr and the rest still listed; exit 123.
+    """
     from . import commands
 
     code = commands.entities(

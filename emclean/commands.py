@@ -255,7 +255,7 @@ def entities(
         for problem in problems:
             say(f"emclean: {problem}")
         failed += len(problems)
-        named = set(paths)  # read as streams if FIFOs; the files a walk finds never are
+        named = {str(Path(p)) for p in paths}  # read as streams if FIFOs; what a walk finds never is
         run(
             each(inventory.scan_file),
             [inventory.Job(str(p), encoding, limit, str(p) in named) for p in files_found],

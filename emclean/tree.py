@@ -106,7 +106,7 @@ def files(paths: Iterable[Path], include: Iterable[str] = (), exclude: Iterable[
         if top.is_dir():
             found: Iterator[tuple[Path, int | None]] = _walk(top, globs)
         elif top.exists() or top.is_symlink():
-            if not globs.wanted(_relative(top)):
+            if globs.any and not globs.wanted(_relative(top)):
                 continue
             found = iter([(top, _key(top))])
         else:
@@ -174,10 +174,9 @@ def _key(path: Path) -> int | None:
 
 def _relative(path: Path) -> tuple[str, ...]:
     """The parts of a path named on the command line, relative to the current folder."""
-    absolute = Path(os.path.abspath(path))
-    with contextlib.suppress(ValueError):
-        return absolute.relative_to(Path.cwd()).parts
-    return absolute.parts[1:]
+    with contextlib.suppress(ValueError, OSError):
+        return Path(os.path.abspath(path)).relative_to(Path.cwd()).parts
+    return Path(os.path.abspath(path)).parts[1:]
 
 
 def _remove_stale(path: Path, name: str) -> None:
