@@ -101,17 +101,27 @@ def _bom(data: bytes) -> tuple[bytes, str] | None:
 
 
 def _codec(label: str) -> str:
-    """The Python codec for an encoding the user named (WHATWG labels first, then Python's)."""
+    """The Python codec for an encoding the user named (WHATWG labels first, then Python's
+    text encodings); InputError for a name that is neither."""
     found = _lookup(label.encode("ascii", "replace"))
-    if found is not None:
-        name: str = found.codec_info.name
-    else:
-        try:
-            name = codecs.lookup(label).name
-        except LookupError:
-            raise InputError(f"unknown encoding {label!r}") from None
-        if name in ("utf-16", "utf-32"):  # no BOM: little-endian, as WHATWG reads the label
-            name += "-le"
+    name: str = _whatwg(found) if found is not None else label
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        info = None
+    if info is None or not info._is_text_encoding:  # e.g. base64, rot13: not a text encoding
+        raise InputError(f"unknown encoding {label!r}")
+    name = info.name
+    if name in ("utf-16", "utf-32"):  # no BOM: little-endian, as WHATWG reads the label
+        name += "-le"
+    return _SUPERSETS.get(name, name)
+
+
+def _whatwg(found: webencodings.Encoding) -> str:
+    """The Python codec that decodes a WHATWG encoding (as far as Python has one)."""
+    if found.name == "x-user-defined":
+        return "cp1252"  # as the prescan reads it; Python has no x-user-defined codec
+    name: str = found.codec_info.name
     return _SUPERSETS.get(name, name)
 
 
@@ -149,10 +159,7 @@ def declared(data: bytes) -> str | None:
         return None
     if found.name in ("utf-16be", "utf-16le"):
         return "utf-8"  # the spec: a document that declares itself in ASCII is not UTF-16
-    if found.name == "x-user-defined":
-        return "cp1252"
-    name: str = found.codec_info.name
-    return _SUPERSETS.get(name, name)
+    return _whatwg(found)
 
 
 def prescan(head: bytes) -> webencodings.Encoding | None:

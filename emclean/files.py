@@ -118,6 +118,7 @@ def read_stream(stream: BinaryIO, limit: int = MAX_SIZE) -> bytes:
 
 
 def _load(path: Path, limit: int, streams: bool) -> tuple[bytes, os.stat_result | None]:
+    """The bytes of `path` (see `read_bytes`) and its stat, None for a stream."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
     except IsADirectoryError:

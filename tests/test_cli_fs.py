@@ -333,6 +333,18 @@ def test_a_utf8_page_declaring_gb2312_is_read_as_utf8(tmp_path: Path) -> None:
     assert (code, out) == (0, "《通知》明确，要创新产业链供应链金融服务方式。贵州茅台被持有。\n"), err
 
 
+@pytest.mark.parametrize("label", ["klingon", "base64", "rot13"])
+def test_an_encoding_that_is_not_one_is_a_clear_error(tmp_path: Path, label: str) -> None:
+    """--encoding with a name that is no text encoding: one line, exit 2 (no traceback); a
+    WHATWG label Python has no codec for (x-user-defined) is read as the prescan reads it."""
+    path = tmp_path / "a.html"
+    path.write_text("<p>x</p>", encoding="utf-8")
+    code, _, err = run("convert", str(path), "--encoding", label)
+    assert code == 2
+    assert err == f"emclean: {path}: unknown encoding {label!r}\n"
+    assert run("convert", str(path), "--encoding", "x-user-defined")[:2] == (0, "x\n")
+
+
 def test_fix_writes_a_declared_charset_back_in_it(tmp_path: Path) -> None:
     """`fix` on a GB2312-declared page writes GB18030-compatible bytes back (the same bytes for
     every character it kept), never UTF-8 under a gb2312 declaration."""
