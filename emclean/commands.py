@@ -326,4 +326,4 @@ def convert_stream(source: str, options: Options, encoding: str | None, write: W
             continue
         out = {"id": ident, "markdown": result.markdown, "entities": entity_records(result)}
         write(json.dumps(out, ensure_ascii=False) + "\n")
-    return 123 if failed else 0
+    return EXIT_FAILED if failed else EXIT_OK

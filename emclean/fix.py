@@ -15,6 +15,7 @@ from pathlib import Path
 from . import files
 from .errors import EmcleanError, InputError
 from .options import Options
+from .stdio import EXIT_CHANGES, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 
 
 class WriteBack(Enum):
@@ -101,12 +102,12 @@ class Report:
     def return_code(self) -> int:
         """123 if any file failed, 1 if --check found changes, else 0 (130 if stopped)."""
         if self.interrupted:
-            return 130
+            return EXIT_INTERRUPTED
         if self.failed:
-            return 123
+            return EXIT_FAILED
         if self.check and self.changed:
-            return 1
-        return 0
+            return EXIT_CHANGES
+        return EXIT_OK
 
 
 @dataclass(frozen=True, slots=True)
