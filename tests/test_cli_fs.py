@@ -69,18 +69,13 @@ def test_a_fifo_in_a_tree_is_not_read(posts: Path) -> None:
     assert (posts / MARKED).read_text(encoding="utf-8") == fixed()
 
 
-def test_a_fifo_named_to_fix_is_reported() -> None:
+def test_a_fifo_named_to_fix_is_reported(tmp_path: Path) -> None:
     """`fix FIFO`: a FIFO cannot be rewritten in place: one line, exit 123, no wait."""
-    folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"emclean-fifo-{os.getpid()}"
-    folder.mkdir(exist_ok=True)
-    fifo = folder / "x.md"
-    try:
-        os.mkfifo(fifo)
-        done = emclean_cmd("fix", str(fifo), timeout=30)
-        assert done.returncode == 123
-        assert f"{fifo}: not a regular file (a FIFO)".encode() in done.stderr
-    finally:
-        shutil.rmtree(folder)
+    fifo = tmp_path / "x.md"
+    os.mkfifo(fifo)
+    done = emclean_cmd("fix", str(fifo), timeout=30)
+    assert done.returncode == 123
+    assert f"emclean: {fifo}: not a regular file (a FIFO)\n".encode() in done.stderr
 
 
 def test_convert_reads_a_named_fifo_as_a_stream(tmp_path: Path) -> None:
