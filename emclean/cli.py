@@ -1,21 +1,21 @@
-"""The command line: parses flags, calls the library, maps errors to exit codes.
+"""The command line: parses flags, calls the library; errors become exit codes in `stdio`.
 
-Exit codes: 0 ok, 1 `--check` found changes, 2 usage or unreadable input,
-123 some file failed (the others were still processed).
+Exit codes: 0 ok, 1 `--check` found changes, 2 usage, unreadable input (convert) or
+unwritable output, 123 some input failed (the others were still processed).
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from enum import StrEnum
 from typing import Annotated, NoReturn
 
 import typer
 
-from .entry import EXIT_CHANGES, EXIT_FAILED, EXIT_OK, EXIT_USAGE, write_out
 from .errors import InputError, UsageError, VerifyError
+from .files import shown
 from .options import Annotate, InputKind, OutputFormat, Target
+from .stdio import EXIT_CHANGES, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ending, write_out
 
 __all__ = ["EXIT_CHANGES", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "app"]
 
@@ -66,10 +66,19 @@ class Kind(StrEnum):
     OTHER = "other"
 
 
-def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    """Print one line on stderr and exit."""
-    sys.stderr.write(f"emclean: {message}\n")
-    raise typer.Exit(code)
+def fail(message: str) -> NoReturn:
+    """A usage error: one line on stderr, exit 2."""
+    raise typer.Exit(ending(UsageError(message)))
+
+
+def read_limit(max_size: str | None) -> int:
+    """The read limit that --max-size (or $EMCLEAN_MAX_SIZE) asks for; a usage error if unreadable."""
+    from .files import max_size as resolve
+
+    try:
+        return resolve(max_size)
+    except UsageError as e:
+        fail(str(e))
 
 
 AnnotateOpt = Annotated[
@@ -79,7 +88,21 @@ AnnotateOpt = Annotated[
 AnnotateSuspiciousOpt = Annotated[
     bool, typer.Option("--annotate-suspicious", help="Annotate links flagged as suspicious too.")
 ]
-EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Read input in this encoding (default UTF-8).")]
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding",
+        help="Read input in this encoding (default: a BOM, else the HTML's <meta charset>, else UTF-8).",
+    ),
+]
+MaxSizeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--max-size",
+        metavar="SIZE",
+        help="Refuse an input larger than this, e.g. 200M (default 64M, or $EMCLEAN_MAX_SIZE).",
+    ),
+]
 SanitizeOpt = Annotated[
     bool,
     typer.Option(
@@ -129,6 +152,7 @@ def convert(
     ] = None,
     sanitize: SanitizeOpt = False,
     encoding: EncodingOpt = None,
+    max_size: MaxSizeOpt = None,
 ) -> None:
     """Convert one document to Markdown (or cleaned HTML) on stdout."""
     from . import commands
@@ -145,15 +169,16 @@ def convert(
         to=to,
         sanitize=sanitize,
     )
+    limit = read_limit(max_size)
     if output is OutputFormat.JSONL:
         if diff:
             fail("--diff cannot be combined with --format jsonl")
-        code = commands.convert_stream(source, options, encoding, write_out)
+        code = commands.convert_stream(source, options, encoding, write_out, limit)
         raise typer.Exit(code)
     try:
-        commands.convert_one(source, options, output, diff=diff, encoding=encoding, write=write_out)
+        commands.convert_one(source, options, output, diff=diff, encoding=encoding, write=write_out, limit=limit)
     except (InputError, UsageError, VerifyError) as e:
-        fail(f"{source}: {e}")
+        raise typer.Exit(ending(e, about=shown(source))) from None
 
 
 @app.command()
@@ -169,12 +194,27 @@ def fix(
     ] = None,
     annotate: AnnotateOpt = Annotate.NONE,
     annotate_suspicious: AnnotateSuspiciousOpt = False,
-    include: Annotated[list[str] | None, typer.Option("--include", help="Only files matching this glob.")] = None,
-    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Skip files matching this glob.")] = None,
+    include: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--include",
+            help="Only files whose path from the folder given matches this glob (a name without / matches any part).",
+        ),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude",
+            help="Skip files (and folders) matching this glob, as --include does; e.g. pages, '*.html', _posts/old.",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="One line per changed file.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also name each file left unchanged or skipped.")
+    ] = False,
     sanitize: SanitizeOpt = False,
     encoding: EncodingOpt = None,
+    max_size: MaxSizeOpt = None,
     html_to_markdown: Annotated[
         bool,
         typer.Option(
@@ -194,6 +234,7 @@ def fix(
     if backup is not None and (not backup or "/" in backup):
         fail("--backup takes a file-name suffix such as .orig")
     options = Options(annotate=annotate, annotate_suspicious=annotate_suspicious, to=Target.AUTO, sanitize=sanitize)
+    limit = read_limit(max_size)
     code = commands.fix(
         paths,
         options,
@@ -208,6 +249,7 @@ def fix(
         encoding=encoding,
         write=write_out,
         html_to_markdown=html_to_markdown,
+        limit=limit,
     )
     raise typer.Exit(code)
 
@@ -226,8 +268,12 @@ def entities(
     suspicious: Annotated[bool, typer.Option("--suspicious", help="Only links flagged as doubtful.")] = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = None,
     encoding: EncodingOpt = None,
+    max_size: MaxSizeOpt = None,
 ) -> None:
-    """Inventory the entity links (stocks, boards, glossary...): decoded, counted, doubted."""
+    """Inventory the entity links (stocks, boards, glossary...): decoded, counted, doubted.
+
+    An input that cannot be read is named on stderr and the rest still listed; exit 123.
+    """
     from . import commands
 
     code = commands.entities(
@@ -239,5 +285,6 @@ def entities(
         jobs=jobs or os.cpu_count() or 1,
         encoding=encoding,
         write=write_out,
+        limit=read_limit(max_size),
     )
     raise typer.Exit(code)

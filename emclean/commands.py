@@ -13,17 +13,18 @@ from typing import Any, TextIO
 from . import files
 from .entities import FIELDS
 from .errors import InputError
+from .files import shown
 from .options import Options, OutputFormat
 from .pipeline import Result, convert
+from .stdio import EXIT_FAILED, EXIT_OK, EXIT_USAGE, say
 
 Writer = Callable[[str], None]
 
 
-def read_source(source: str, encoding: str | None) -> files.Text:
-    """A file, or stdin for "-"."""
-    if source == "-":
-        return files.decode(sys.stdin.buffer.read(), encoding)
-    return files.read(Path(source), encoding)
+def read_source(source: str, encoding: str | None, limit: int | None = None) -> files.Text:
+    """A file (a FIFO or device named here is read as a stream), or stdin for "-"; at most
+    `limit` bytes (default: `files.max_size()`)."""
+    return files.read_input(source, encoding, limit=files.max_size() if limit is None else limit)
 
 
 def visible_text(result: Result) -> str:
@@ -64,13 +65,20 @@ def entity_records(result: Result) -> list[dict[str, object]]:
 
 
 def convert_one(
-    source: str, options: Options, output: OutputFormat, *, diff: bool, encoding: str | None, write: Writer
+    source: str,
+    options: Options,
+    output: OutputFormat,
+    *,
+    diff: bool,
+    encoding: str | None,
+    write: Writer,
+    limit: int | None = None,
 ) -> None:
     """`emclean convert`: one document in, its Markdown or HTML (or diff, text, JSON) out."""
-    text = read_source(source, encoding)
+    text = read_source(source, encoding, limit)
     result = convert(text.content, options, details=output is OutputFormat.JSON, name=_name(source))
     for warning in result.warnings:
-        say(f"emclean: {source}: {warning}")
+        say(f"emclean: {shown(source)}: {warning}")
     if diff:
         show_diff(text.content, result.markdown, source, write)
     elif output is OutputFormat.TEXT:
@@ -92,7 +100,7 @@ def show_diff(old: str, new: str, path: str, write: Writer) -> None:
     """A rich diff on a terminal, a plain unified diff otherwise."""
     from .diffs import unified
 
-    print_diff(unified(old, new, path), write)
+    print_diff(unified(old, new, shown(path)), write)
 
 
 def print_diff(diff: str, write: Writer) -> None:
@@ -113,12 +121,6 @@ def terminal(stream: TextIO | None = None) -> bool:
     return bool(getattr(target, "isatty", lambda: False)()) and os.environ.get("TERM") != "dumb"
 
 
-def say(message: str) -> None:
-    """One message line on stderr."""
-    sys.stderr.write(message + "\n")
-    sys.stderr.flush()
-
-
 def fix(
     paths: list[str],
     options: Options,
@@ -134,8 +136,13 @@ def fix(
     encoding: str | None,
     write: Writer,
     html_to_markdown: bool = False,
+    limit: int | None = None,
 ) -> int:
-    """`emclean fix`: clean every post under `paths` in place; return the exit code."""
+    """`emclean fix`: clean every post under `paths` in place; return the exit code.
+
+    Each file that changes (or would) is named on stderr (`fixed PATH`, `would fix PATH`),
+    each that fails with its cause; `verbose` names the others too; `quiet` only failures.
+    """
     from .files import fsync_folder
     from .fix import SKIPPED, Outcome, Report, Settings, Status, WriteBack, might_need_work, process_batch
     from .parallel import run
@@ -148,36 +155,39 @@ def fix(
     if problems:
         for problem in problems:
             say(f"emclean: {problem}")
-        return 2
+        return EXIT_USAGE
     report = Report(check=check or diff)
-    settings = Settings(options, write_back, backup, encoding, html_to_markdown)
+    settings = Settings(options, write_back, backup, encoding, _limit(limit), html_to_markdown)
     folders: set[str] = set()
     tty = terminal(sys.stderr) and not quiet
     total = sum(1 for _ in files(tops, include, exclude)) if tty else 0
+    changed = "fixed " if write_back.writes else "would fix "
 
     def jobs_to_do() -> Iterator[tuple[str, Settings]]:
         # A look at the raw bytes skips files without Eastmoney markup unparsed: a re-run
         # over a clean tree costs little more than reading it (to sanitize, all are read).
         for path in files(tops, include, exclude):
-            if options.sanitize or might_need_work(path):
+            if options.sanitize or might_need_work(path, settings):
                 yield (str(path), settings)
             else:
-                done(SKIPPED)
+                done(Outcome(str(path), Status.SKIPPED) if verbose else SKIPPED)
 
     def done(outcome: Outcome) -> None:
         report.add(outcome)
         if outcome.folder:
             folders.add(outcome.folder)
         for warning in outcome.warnings:
-            say(f"emclean: {outcome.path}: {warning}")
+            say(f"emclean: {shown(outcome.path)}: {warning}")
         if outcome.status is Status.FAILED:
-            say(f"emclean: {outcome.path}: {outcome.message}")
+            say(f"emclean: {shown(outcome.path)}: {outcome.message}")
         elif outcome.status is Status.CHANGED:
-            if verbose:
-                renamed = f" → {outcome.renamed}" if outcome.renamed else ""
-                say(("fixed " if write_back.writes else "would fix ") + outcome.path + renamed)
+            if not quiet:
+                renamed = f" → {shown(outcome.renamed)}" if outcome.renamed else ""
+                say(changed + shown(outcome.path) + renamed)
             if outcome.diff:
                 print_diff(outcome.diff, write)
+        elif verbose:
+            say(f"{outcome.status.value} {shown(outcome.path)}")
         if bar is not None and (report.scanned % 50 == 0 or report.scanned == total):
             from . import console
 
@@ -191,6 +201,11 @@ def fix(
     if not quiet or report.failed:
         _summary(report, write_back.writes, tty)
     return report.return_code
+
+
+def _limit(limit: int | None) -> int:
+    """The read limit to use: the one given, else `files.max_size()` (env or default)."""
+    return files.max_size() if limit is None else limit
 
 
 def _progress(total: int) -> AbstractContextManager[Any]:
@@ -228,8 +243,13 @@ def entities(
     jobs: int,
     encoding: str | None,
     write: Writer,
+    limit: int | None = None,
 ) -> int:
-    """`emclean entities`: list, decode and doubt the entity links of the inputs."""
+    """`emclean entities`: list, decode and doubt the entity links of the inputs.
+
+    An input that cannot be read is named on stderr with its cause and the others are still
+    listed; the exit code is then 123 (as `fix`'s for a file that failed).
+    """
     from . import inventory
     from .parallel import each, run
     from .suspicion import flag_across
@@ -237,26 +257,32 @@ def entities(
 
     found: list[inventory.Found] = []
     paths = [s for s in sources if s != "-"]
-    unusable = 0
+    limit = _limit(limit)
+    failed = 0
     if "-" in sources:
-        text = read_source("-", encoding)
-        found.append(inventory.scan_text(text.content, "-"))
+        try:
+            text = read_source("-", encoding, limit)
+        except InputError as e:
+            found.append(inventory.Found("-", error=str(e)))
+        else:
+            found.append(inventory.scan_text(text.content, "-"))
     if paths:
         files_found, problems = discover([Path(p) for p in paths])
         for problem in problems:
             say(f"emclean: {problem}")
-        unusable += len(problems)
+        failed += len(problems)
+        named = {str(Path(p)) for p in paths}  # read as streams if FIFOs; what a walk finds never is
         run(
             each(inventory.scan_file),
-            [(str(p), encoding) for p in files_found],
+            [inventory.Job(str(p), encoding, limit, str(p) in named) for p in files_found],
             jobs,
             found.append,
             before_pool=_preload,
         )
     for item in found:
         if item.error:
-            say(f"emclean: {item.file}: {item.error}")
-            unusable += 1
+            say(f"emclean: {shown(item.file)}: {item.error}")
+            failed += 1
     everything = flag_across(e for item in found for e in item.entities)
     chosen = inventory.select(everything, kinds, suspicious_only)
     fmt = output or ("table" if terminal() else "tsv")
@@ -275,11 +301,11 @@ def entities(
             files_with = len({e.file for e in chosen})
             doubtful = sum(e.suspicious for e in chosen)
             total = f"{len(chosen):,} links in {files_with:,} files, {len(rows):,} rows, {doubtful:,} suspicious"
-            shown = [_mark(r, by_file) for r in rows]
-            console.entity_table([*headers, ""], shown, total)
+            shown_rows = [_mark(r, by_file) for r in rows]
+            console.entity_table([*headers, ""], shown_rows, total)
         else:
             write(inventory.as_csv(headers, rows, delimiter="\t"))
-    return 2 if unusable else 0
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def _preload() -> None:
@@ -293,11 +319,11 @@ def _mark(row: Sequence[str], by_file: bool) -> tuple[str, ...]:
     return (*row, "!" if doubtful else "")
 
 
-def convert_stream(source: str, options: Options, encoding: str | None, write: Writer) -> int:
+def convert_stream(source: str, options: Options, encoding: str | None, write: Writer, limit: int | None = None) -> int:
     """`emclean convert --format jsonl`: {"id", "html"} per line → {"id", "markdown", "entities"}."""
     import json
 
-    text = read_source(source, encoding).content
+    text = read_source(source, encoding, limit).content
     failed = 0
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -311,9 +337,9 @@ def convert_stream(source: str, options: Options, encoding: str | None, write: W
             result = convert(item["html"], options, details=True)
         except (ValueError, InputError) as e:
             failed += 1
-            sys.stderr.write(f"emclean: {source}:{number}: {e}\n")
+            say(f"emclean: {shown(source)}:{number}: {e}")
             write(json.dumps({"id": ident, "error": str(e)}, ensure_ascii=False) + "\n")
             continue
         out = {"id": ident, result.to: result.markdown, "entities": entity_records(result)}
         write(json.dumps(out, ensure_ascii=False) + "\n")
-    return 123 if failed else 0
+    return EXIT_FAILED if failed else EXIT_OK
