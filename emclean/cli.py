@@ -1,7 +1,7 @@
 """The command line: parses flags, calls the library, maps errors to exit codes.
 
 Exit codes: 0 ok, 1 `--check` found changes, 2 usage or unreadable input,
-123 some file failed (the others were still processed).
+123 some file or record failed (the others were still processed), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -19,10 +19,19 @@ from .options import Annotate, InputKind, OutputFormat
 
 __all__ = ["EXIT_CHANGES", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "app"]
 
+# Shown under every --help (click keeps the lines of a paragraph that starts with \b).
+EXIT_CODES = (
+    "\b\nExit codes: 0 ok; 1 --check found changes; 2 usage error or unreadable input;\n"
+    "123 some file or record failed (the others were still done); 130 interrupted."
+)
+HELP = {"help_option_names": ["-h", "--help"]}
+
 app = typer.Typer(
     name="emclean",
     help="Eastmoney (东方财富) article HTML → clean Markdown.",
-    add_completion=False,
+    epilog=EXIT_CODES + "\n\nShell completion: emclean --install-completion (or --show-completion to see it).",
+    context_settings=HELP,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -72,6 +81,32 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     raise typer.Exit(code)
 
 
+def refuse(*rules: tuple[bool, str]) -> None:
+    """A usage error for the first combination of flags that means nothing (rules: (applies, why))."""
+    for applies, why in rules:
+        if applies:
+            fail(why)
+
+
+def stdin_or_usage(ctx: typer.Context) -> str:
+    """No input named: stdin when something is piped in; on a terminal, the usage instead of a
+    silent wait for typed input (`-` still reads the terminal)."""
+    if sys.stdin is None or not sys.stdin.isatty():
+        return "-"
+    sys.stderr.write(
+        f"{ctx.get_usage()}\nTry '{ctx.command_path} -h' for help.\n\n"
+        "emclean: no input: name a file, pipe one in, or give - to type it\n"
+    )
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _suspicious_needs_annotate(annotate: Annotate, annotate_suspicious: bool) -> tuple[bool, str]:
+    return (
+        annotate_suspicious and annotate is Annotate.NONE,
+        "--annotate-suspicious needs --annotate inline, link or footnote (nothing is annotated without it)",
+    )
+
+
 AnnotateOpt = Annotated[
     Annotate,
     typer.Option("--annotate", case_sensitive=False, help="How to mark unwrapped entity links."),
@@ -82,9 +117,13 @@ AnnotateSuspiciousOpt = Annotated[
 EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Read input in this encoding (default UTF-8).")]
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES, context_settings=HELP)
 def convert(
-    source: Annotated[str, typer.Argument(help="A post, page or fragment file; - for stdin.")] = "-",
+    ctx: typer.Context,
+    source: Annotated[
+        str | None,
+        typer.Argument(help="A post, page or fragment file; - for stdin (the default when input is piped in)."),
+    ] = None,
     input_kind: Annotated[
         InputKind, typer.Option("--input", case_sensitive=False, help="What the input is (default: sniffed).")
     ] = InputKind.AUTO,
@@ -105,10 +144,23 @@ def convert(
     ] = None,
     encoding: EncodingOpt = None,
 ) -> None:
-    """Convert one document to Markdown on stdout."""
+    """Convert one document to Markdown on stdout.
+
+    --format jsonl reads JSON Lines instead: one {"id", "html"} object per line in, one
+    {"id", "markdown", "entities"} object per line out.
+    """
     from . import commands
     from .options import Options
 
+    refuse(
+        (
+            diff and output is not OutputFormat.MARKDOWN,
+            f"--diff prints a diff: it cannot be combined with --format {output}",
+        ),
+        _suspicious_needs_annotate(annotate, annotate_suspicious),
+        (front_matter and output is OutputFormat.TEXT, "--format text shows no front matter: drop --front-matter"),
+    )
+    source = source if source is not None else stdin_or_usage(ctx)
     options = Options(
         annotate=annotate,
         annotate_suspicious=annotate_suspicious,
@@ -119,8 +171,6 @@ def convert(
         url=url,
     )
     if output is OutputFormat.JSONL:
-        if diff:
-            fail("--diff cannot be combined with --format jsonl")
         code = commands.convert_stream(source, options, encoding, write_out)
         raise typer.Exit(code)
     try:
@@ -129,7 +179,7 @@ def convert(
         fail(f"{source}: {e}")
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES, context_settings=HELP)
 def fix(
     paths: Annotated[list[str], typer.Argument(help="Posts, or folders to walk for *.md, *.markdown, *.html.")],
     check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 if any file would change.")] = False,
@@ -154,8 +204,14 @@ def fix(
 
     if "-" in paths:
         fail("fix works on files in place: - (stdin) is not a path here; use `emclean convert -`")
-    if quiet and verbose:
-        fail("--quiet and --verbose cannot be combined")
+    refuse(
+        (quiet and verbose, "--quiet and --verbose cannot be combined"),
+        _suspicious_needs_annotate(annotate, annotate_suspicious),
+        (
+            backup is not None and (check or diff),
+            "--backup keeps the originals of files written: --check and --diff write none",
+        ),
+    )
     if backup is not None and (not backup or "/" in backup):
         fail("--backup takes a file-name suffix such as .orig")
     options = Options(annotate=annotate, annotate_suspicious=annotate_suspicious)
@@ -176,10 +232,12 @@ def fix(
     raise typer.Exit(code)
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES, context_settings=HELP)
 def entities(
+    ctx: typer.Context,
     sources: Annotated[
-        list[str] | None, typer.Argument(help="Posts, pages, fragments or folders; - for stdin.")
+        list[str] | None,
+        typer.Argument(help="Posts, pages, fragments or folders; - for stdin (the default when input is piped in)."),
     ] = None,
     output: Annotated[
         TableFormat | None,
@@ -194,8 +252,14 @@ def entities(
     """Inventory the entity links (stocks, boards, glossary...): decoded, counted, doubted."""
     from . import commands
 
+    refuse(
+        (
+            by_file and output in (TableFormat.JSON, TableFormat.JSONL, TableFormat.CSV),
+            f"--by-file is for the table and tsv views: --format {output} lists every occurrence already",
+        ),
+    )
     code = commands.entities(
-        sources or ["-"],
+        sources or [stdin_or_usage(ctx)],
         output=output.value if output else None,
         by_file=by_file,
         kinds=[k.value for k in kind or []],

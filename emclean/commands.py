@@ -39,23 +39,23 @@ def visible_text(result: Result) -> str:
     return text + "\n" if text else ""
 
 
-def record(result: Result) -> dict[str, object]:
-    """The JSON form of a conversion (its links flagged as `emclean entities` flags them)."""
+def record(result: Result, file: str = "-") -> dict[str, object]:
+    """The JSON form of a conversion of `file` (its links flagged as `emclean entities` flags them)."""
     return {
         "markdown": result.markdown,
         "text": visible_text(result),
-        "entities": entity_records(result),
+        "entities": entity_records(result, file),
         "meta": {"kind": result.kind, **result.meta},
     }
 
 
-def entity_records(result: Result) -> list[dict[str, object]]:
-    """The entity records of a conversion, with `suspicious` and `reason` filled in."""
+def entity_records(result: Result, file: str = "-") -> list[dict[str, object]]:
+    """The entity records of a conversion of `file`, with `suspicious` and `reason` filled in."""
     if not result.entities:
         return []
     from .suspicion import flag
 
-    return [e.as_dict() for e in flag(list(result.entities))]
+    return [{**e.as_dict(), "file": file} for e in flag(list(result.entities))]
 
 
 def convert_one(
@@ -71,7 +71,7 @@ def convert_one(
     elif output is OutputFormat.JSON:
         import json
 
-        write(json.dumps(record(result), ensure_ascii=False, indent=2) + "\n")
+        write(json.dumps(record(result, source), ensure_ascii=False, indent=2) + "\n")
     else:
         write(result.markdown)
 
