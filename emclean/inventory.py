@@ -28,17 +28,14 @@ class Found:
 
 
 def scan_text(text: str, file: str) -> Found:
-    """Links of one document's text, each flagged if doubtful."""
+    """Links of one document's text, each flagged if doubtful (`emclean.list_entities`)."""
     from .pipeline import entities
-    from .suspicion import flag
 
     try:
         found = entities(text)
     except EmcleanError as e:
         return Found(file, error=str(e))
-    if not found:
-        return Found(file)
-    return Found(file, tuple(replace(e, file=file) for e in flag(list(found))))
+    return Found(file, tuple(replace(e, file=file) for e in found))
 
 
 def scan_file(job: tuple[str, str | None]) -> Found:

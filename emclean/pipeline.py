@@ -69,8 +69,8 @@ def convert(text: str, options: Options | None = None, *, details: bool = False)
 
     Posts keep every byte outside their HTML blocks. Pages give their article body.
     `result.entities` name what each unwrapped link pointed at; with `details=True` they
-    also carry their line and the text around them, and a page's `meta` is read (this
-    costs a tenth of the conversion; `list_entities` always gives them).
+    also carry their line, the text around them and whether they are doubtful, and a page's
+    `meta` is read (this costs a tenth of the conversion; `list_entities` always gives them).
     Raises InputError for input that cannot be a document (binary, broken front matter).
     """
     options = options or Options()
@@ -178,7 +178,10 @@ def _convert_markdown(text: str, options: Options, kind: str, details: bool) -> 
 
 
 def entities(text: str, options: Options | None = None) -> tuple[Entity, ...]:
-    """The entity links of one document (as `convert` would unwrap them), with context."""
+    """The entity links of one document (as `convert` would unwrap them), with their line and
+    context, each flagged if doubtful: the one answer `emclean entities` gives too."""
+    from .suspicion import flag
+
     options = options or Options()
     if "\x00" in text:
         raise InputError("binary data (NUL bytes), not a text document")
@@ -189,8 +192,8 @@ def entities(text: str, options: Options | None = None) -> tuple[Entity, ...]:
         found: list[Entity] = []
         for piece in _pieces(post, text, lines):
             found.extend(_entities_of(piece.html, page=False, first_line=piece.first_line, where=piece.source))
-        return tuple(found)
-    return tuple(_entities_of(text, page=kind == "page", first_line=1, where=text))
+        return tuple(flag(found))
+    return tuple(flag(_entities_of(text, page=kind == "page", first_line=1, where=text)))
 
 
 def _entities_of(html: str, *, page: bool, first_line: int, where: str) -> list[Entity]:
@@ -240,11 +243,13 @@ def _convert_html(
         first_line=first_line,
         details=details,
     )
-    if options.annotate is not Annotate.NONE and not options.annotate_suspicious:
+    if details or (options.annotate is not Annotate.NONE and not options.annotate_suspicious):
         from .suspicion import flag
 
         state.doubt = flag
     clean.apply(article, state)
+    if options.front_matter and meta.get("title"):
+        _drop_title(article, meta["title"], state)
     expected = codec.token.sub("", dom.text(article))
     finisher = Finisher(codec, tokens, liquid=liquid)
     markdown = finisher.finish(render.render(dom.events(article), codec, tokens))
@@ -259,6 +264,30 @@ def _convert_html(
         tuple(state.footnotes),
     )
     return part, state.entities, meta, notes
+
+
+_TITLE_BLOCKS = "h1, h2, h3, h4, h5, h6, p, div, center, section, article, blockquote"
+
+
+def _drop_title(article: dom.Node, title: str, state: clean.State) -> None:
+    """Drop the article's first block when it only repeats the title that the front matter
+    gives (their visible text compared without whitespace)."""
+    wanted = clean.squeeze(title)
+    if not clean.squeeze(dom.text(article)).startswith(wanted):
+        return
+    container: dom.Node | None = None  # the block that starts with the title, holding it
+    for node in dom.select(article, _TITLE_BLOCKS):
+        shown = clean.squeeze(dom.text(node))
+        if not shown:
+            continue
+        if container is not None and not any(dom.same(up, container) for up in dom.ancestors(node)):
+            return
+        if shown == wanted:
+            state.drop(node, "title")
+            return
+        if not shown.startswith(wanted):
+            return
+        container = node
 
 
 def _post_meta(post: Post) -> dict[str, str]:
