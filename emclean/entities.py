@@ -209,12 +209,30 @@ def _https(url: str) -> str:
     return url
 
 
+# The code the article itself writes right after a name: `（300104.SZ）`, ` (002752)`,
+# `（股票代码：002752）`, `(SZ002752，…`: brackets of either width, an optional label and market.
+_GIVEN_CODE = re.compile(
+    r"\s*[（(]\s*(?:(?:股票|证券)?代码\s*[：:]\s*)?(?:SZ|SH|BJ|HK)?([A-Za-z0-9]+)(?:\.[A-Za-z]{1,2})?\s*[)）,，、;；]",
+    re.I,
+)
+
+
+def gives_code(entity: Entity) -> bool:
+    """True if the text right after the link already gives its code (with or without suffix)."""
+    given = _GIVEN_CODE.match(entity.after)
+    return bool(given and entity.code and given.group(1).upper() == entity.code.split(".")[0].upper())
+
+
 def annotation(entity: Entity, mode: str) -> str | None:
-    """What inline/footnote annotation follows the link text (None for none)."""
+    """What inline/footnote annotation follows the link text (None for none).
+
+    Inline, nothing when the article gives the code right after the name; a footnote is still
+    added there, since it brings what the article does not give: the link to the quote.
+    """
     if entity.code is None or entity.kind == "glossary":
         return None
     if mode == "inline":
-        return f"（{entity.code}）"
+        return None if gives_code(entity) else f"（{entity.code}）"
     if mode == "footnote":
         # kramdown footnote names are word characters and hyphens only: 600519.SH → 600519-SH
         return "[^" + re.sub(r"[^\w-]", "-", entity.code) + "]"
