@@ -256,7 +256,7 @@ def entities(
             doubtful = sum(e.suspicious for e in chosen)
             total = f"{len(chosen):,} links in {files_with:,} files, {len(rows):,} rows, {doubtful:,} suspicious"
             shown = [_mark(r, by_file) for r in rows]
-            console.entity_table([*headers, ""], shown, total)
+            console.entity_table([*headers, "doubt"], shown, total)
         else:
             write(inventory.as_csv(headers, rows, delimiter="\t"))
     return 2 if unusable else 0
