@@ -2,13 +2,13 @@
 
 A link is suspicious when
 - its text is glued into a longer word: `创[新产业]链`, `C[PPI]B`, `壮[大智慧]`, `煤[电机]组`
-  (the link does not start and end on word boundaries of its sentence, per jieba);
+  (the link does not start and end on word boundaries of its sentence, as jieba cuts it);
 - it continues another link without a break: `中国银河[证券]`;
 - it sits inside the name of the article's source: `（文章来源：[券商]中国）`;
 - a stock is linked by a name that is an ordinary word: `发展[绿色经济]`, `比如商业航天、[机器人]等`;
 - across all inputs, one code is linked under different names.
 
-The segmenter (jieba, the only import of it) is loaded the first time it is needed.
+Words are cut as jieba cuts them, by `words` (jieba's dictionary, read as needed).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
-from typing import Any
 
+from . import words
 from .entities import Entity
 
 # Characters that form words with their neighbours (a link next to one may be glued).
@@ -113,17 +113,6 @@ OUTLETS = (
 )
 
 
-@lru_cache(maxsize=1)
-def _segmenter() -> Any:
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
-
-
 # Head nouns that make a compound of the word before them: 证券|公司, 保险|机构.
 _HEADS = frozenset({"公司", "机构", "企业", "行业", "板块", "类", "股", "业务", "市场", "产品"})
 
@@ -135,10 +124,9 @@ def _boundaries(text: str) -> frozenset[int]:
     The joint of a compound "word + head noun" (证券公司 → 证券|公司) counts as a boundary:
     a link on the first part of such a compound is not glued.
     """
-    jieba = _segmenter()
     cuts = {0}
     pos = 0
-    for word in jieba.cut(text, HMM=False):
+    for word in words.cut(text):
         for head in _HEADS:
             if len(word) > len(head) + 1 and word.endswith(head):
                 cuts.add(pos + len(word) - len(head))
@@ -152,32 +140,12 @@ def _ordinary_word(name: str) -> bool:
     """True if `name` reads as ordinary words rather than a company name."""
     if name.endswith(_COMPANY_ENDINGS):
         return False
-    jieba = _segmenter()
-    words = list(jieba.cut(name, HMM=False))
-    common = all(len(w) >= 2 and jieba.dt.FREQ.get(w, 0) >= _COMMON_FREQ for w in words)
-    if not (words and common):
+    parts = words.cut(name)
+    common = all(len(w) >= 2 and words.frequency(w) >= _COMMON_FREQ for w in parts)
+    if not (parts and common):
         return False
-    # only now the part-of-speech tags: no proper noun among them
-    return all(tag not in _PROPER_TAGS for tag in map(_tag, words))
-
-
-@lru_cache(maxsize=16384)
-def _tag(word: str) -> str:
-    """jieba's part-of-speech tag of a dictionary word, looked up in jieba's dictionary file
-    ("word freq tag" lines; the table jieba.posseg builds from it costs half a second)."""
-    data = _dictionary()
-    key = word.encode("utf-8") + b" "
-    at = 0 if data.startswith(key) else data.find(b"\n" + key) + 1
-    if at == 0 and not data.startswith(key):
-        return "x"
-    fields = data[at : data.find(b"\n", at)].split()
-    return fields[2].decode("utf-8") if len(fields) == 3 else "x"
-
-
-@lru_cache(maxsize=1)
-def _dictionary() -> bytes:
-    with _segmenter().dt.get_dict_file() as f:
-        return bytes(f.read()).replace(b"\r\n", b"\n")
+    # no proper noun among them (jieba's part-of-speech tags of dictionary words)
+    return all(words.tag(w) not in _PROPER_TAGS for w in parts)
 
 
 def reason(entity: Entity) -> str | None:
