@@ -10,10 +10,12 @@ import gc
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
 from itertools import chain, islice
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -80,6 +82,8 @@ def _pooled(
     func: Callable[[list[T]], list[R]], jobs: Iterable[T], workers: int, on_result: Callable[[R], None], chunk: int
 ) -> bool:
     """`run` on worker processes; False if stopped (the batches in progress are finished)."""
+    from concurrent.futures import ProcessPoolExecutor  # (not imported for a run in this process)
+
     executor = ProcessPoolExecutor(max_workers=workers, initializer=_quiet_worker)
     in_flight: deque[Future[list[R]]] = deque()
     try:
