@@ -240,10 +240,15 @@ def annotation(entity: Entity, mode: str) -> str | None:
 
 
 def describe(
-    root: dom.Node, found: list[tuple[dom.Node, Entity]], source: str, first_line: int = 1, width: int = 20
+    root: dom.Node,
+    found: list[tuple[dom.Node, Entity]],
+    source: str,
+    first_line: int = 1,
+    width: int = 20,
+    file: str = "-",
 ) -> list[Entity]:
-    """The records of the links found under `root`: context from their paragraph, and their
-    1-based line in `source` (searched in document order from `first_line`)."""
+    """The records of the links found under `root` in `file`: context from their paragraph,
+    and their 1-based line in `source` (searched in document order from `first_line`)."""
     blocks: dict[int, tuple[dom.Node, list[dom.Node]]] = {}
     for node, _ in found:
         block = _block_of(node, root)
@@ -267,6 +272,7 @@ def describe(
         out.append(
             replace(
                 entity,
+                file=file,
                 line=lines.find(entity),
                 before=_tidy(text[max(0, start - 3 * width) : start])[-width:],
                 after=_tidy(text[end : end + 3 * width])[:width],

@@ -177,9 +177,10 @@ def _convert_markdown(text: str, options: Options, kind: str, details: bool) -> 
     return Result(markdown, kind, tuple(entities), tuple(parts), meta, source=text)
 
 
-def entities(text: str, options: Options | None = None) -> tuple[Entity, ...]:
+def entities(text: str, options: Options | None = None, *, file: str = "-") -> tuple[Entity, ...]:
     """The entity links of one document (as `convert` would unwrap them), with their line and
-    context, each flagged if doubtful: the one answer `emclean entities` gives too."""
+    context, each flagged if doubtful: the one answer `emclean entities` gives too. Their
+    records name `file`."""
     from .suspicion import flag
 
     options = options or Options()
@@ -191,18 +192,20 @@ def entities(text: str, options: Options | None = None) -> tuple[Entity, ...]:
         lines = lines_of(post.body)
         found: list[Entity] = []
         for piece in _pieces(post, text, lines):
-            found.extend(_entities_of(piece.html, page=False, first_line=piece.first_line, where=piece.source))
+            found.extend(
+                _entities_of(piece.html, page=False, first_line=piece.first_line, where=piece.source, file=file)
+            )
         return tuple(flag(found))
-    return tuple(flag(_entities_of(text, page=kind == "page", first_line=1, where=text)))
+    return tuple(flag(_entities_of(text, page=kind == "page", first_line=1, where=text, file=file)))
 
 
-def _entities_of(html: str, *, page: bool, first_line: int, where: str) -> list[Entity]:
+def _entities_of(html: str, *, page: bool, first_line: int, where: str, file: str) -> list[Entity]:
     tree = dom.parse(html)
     root = dom.root(tree)
     article = (dom.first(tree, ARTICLE_SELECTOR) or root) if page else root
     clean.apply(article, clean.State(Options(), codec_for(html), Tokens()), clean.REMOVALS)
     found = find(article)
-    return describe(article, found, where, first_line) if found else []
+    return describe(article, found, where, first_line, file=file) if found else []
 
 
 def _join_blocks(first: str, second: str) -> str:
