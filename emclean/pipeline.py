@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import clean, dom, render
+from . import clean, dom
 from .codec import Tokens, codec_for
 from .document import (
     ARTICLE_SELECTOR,
@@ -19,7 +19,6 @@ from .document import (
 )
 from .entities import Entity, describe, find
 from .errors import InputError
-from .markup import Finisher
 from .options import Annotate, Options
 
 _FRONT_KEY = re.compile(r"^(title|date)\s*:\s*(.*?)\s*$", re.M)
@@ -254,6 +253,9 @@ def _convert_html(
     if options.front_matter and meta.get("title"):
         _drop_title(article, meta["title"], state)
     expected = codec.token.sub("", dom.text(article))
+    from . import render  # (not for entities: listing links renders nothing)
+    from .markup import Finisher
+
     finisher = Finisher(codec, tokens, liquid=liquid)
     markdown = finisher.finish(render.render(dom.events(article), codec, tokens))
     notes = [finisher.footnote(ref, entity) for ref, entity in state.footnotes.items()]
