@@ -81,6 +81,9 @@ def show_diff(diff: str) -> None:
 def _rows(line: Text, width: int) -> list[Text]:
     """`line` (gutter character first) cut into rows of at most `width` cells, each row
     starting with the gutter again; header lines (`---`, `+++`, `@@`) continue unmarked."""
+    if "\t" in line.plain:  # as the terminal would show them, so that the rows fit
+        line = line.copy()
+        line.expand_tabs(8)
     if cell_len(line.plain) <= width or width < 2:
         return [line]
     gutter, body = line[:1], line[1:]
