@@ -40,8 +40,8 @@ def show_diff(diff: str) -> None:
     removed: list[str] = []
     added: list[str] = []
 
-    def show(line: Text) -> None:
-        for row in _rows(line, width):
+    def show(line: Text, header: bool = False) -> None:
+        for row in _rows(line, width, header):
             console.print(row, no_wrap=True, overflow="ignore", crop=False)
 
     def flush() -> None:
@@ -62,10 +62,10 @@ def show_diff(diff: str) -> None:
     for line in lines_of(diff):
         body = line.rstrip("\r\n")
         if body.startswith(("--- ", "+++ ")) and not removed and not added:
-            show(Text(body, style="bold"))
+            show(Text(body, style="bold"), header=True)
         elif body.startswith("@@"):
             flush()
-            show(Text(body, style="cyan"))
+            show(Text(body, style="cyan"), header=True)
         elif body.startswith("-"):
             if added:
                 flush()
@@ -78,17 +78,15 @@ def show_diff(diff: str) -> None:
     flush()
 
 
-def _rows(line: Text, width: int) -> list[Text]:
+def _rows(line: Text, width: int, header: bool) -> list[Text]:
     """`line` (gutter character first) cut into rows of at most `width` cells, each row
-    starting with the gutter again; header lines (`---`, `+++`, `@@`) continue unmarked."""
+    starting with the gutter again; a header line (`---`, `+++`, `@@`) continues unmarked."""
     if "\t" in line.plain:  # as the terminal would show them, so that the rows fit
         line = line.copy()
         line.expand_tabs(8)
     if cell_len(line.plain) <= width or width < 2:
         return [line]
-    gutter, body = line[:1], line[1:]
-    if line.plain.startswith(("--- ", "+++ ", "@@")):
-        gutter = Text(" ")
+    gutter, body = (Text(" ") if header else line[:1]), line[1:]
     offsets = []
     at = 0
     for piece in chop_cells(body.plain, width - 1):
