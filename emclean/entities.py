@@ -212,15 +212,19 @@ def _https(url: str) -> str:
 # The code the article itself writes right after a name: `（300104.SZ）`, ` (002752)`,
 # `（股票代码：002752）`, `(SZ002752，…`: brackets of either width, an optional label and market.
 _GIVEN_CODE = re.compile(
-    r"\s*[（(]\s*(?:(?:股票|证券)?代码\s*[：:]\s*)?(?:SZ|SH|BJ|HK)?([A-Za-z0-9]+)(?:\.[A-Za-z]{1,2})?\s*[)）,，、;；]",
-    re.I,
+    r"\s*[（(]\s*(?:(?:股票|证券)?代码\s*[：:]\s*)?"  # bracket, label
+    r"([A-Za-z0-9]+)(?:\.[A-Za-z]{1,2})?\s*[)）,，、;；]"  # code (maybe with a market), suffix, end
 )
+_MARKET_PREFIXES = ("", "SZ", "SH", "BJ", "HK")
 
 
 def gives_code(entity: Entity) -> bool:
     """True if the text right after the link already gives its code (with or without suffix)."""
     given = _GIVEN_CODE.match(entity.after)
-    return bool(given and entity.code and given.group(1).upper() == entity.code.split(".")[0].upper())
+    if not (given and entity.code):
+        return False
+    bare = entity.code.split(".")[0].upper()
+    return given.group(1).upper() in {prefix + bare for prefix in _MARKET_PREFIXES}
 
 
 def annotation(entity: Entity, mode: str) -> str | None:

@@ -76,3 +76,24 @@ def test_front_matter_does_not_repeat_the_title(body: str, kept: str | None) -> 
         assert ("title", result.removed[-1][1].strip()) == result.removed[-1]
     else:
         assert emclean.convert(page).markdown == shown
+
+
+@pytest.mark.parametrize(
+    ("code", "after", "given"),
+    [
+        ("300104.SZ", "（300104.SZ）发布", True),
+        ("002752.SZ", "(002752)1月21日", True),
+        ("600519.SH", " （股票代码：600519）公告", True),
+        ("000333.SZ", "（SZ000333，下同）", True),
+        ("600519.SH", "(sh600519)", True),
+        ("SHOP.O", "(SHOP)", True),  # a ticker that starts like a market prefix
+        ("601318.SH", "（601988.SH）", False),  # another code
+        ("000001.SZ", "（深圳）", False),
+        ("000001.SZ", "等银行", False),
+    ],
+)
+def test_gives_code(code: str, after: str, given: bool) -> None:
+    """The forms of a code written right after the name, and what is not one."""
+    from emclean.entities import Entity, gives_code
+
+    assert gives_code(Entity("名称", "stock", code, None, None, None, after=after)) is given
