@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, ROOT, need
+from conftest import FIXTURES, ROOT, STRICT, need
 
 BIN = Path(sys.executable).parent
 MANIFEST = ROOT / ".pre-commit-hooks.yaml"
@@ -44,7 +44,7 @@ def readme_snippet() -> str:
 def pre_commit() -> str:
     found = shutil.which("pre-commit", path=str(BIN)) or shutil.which("pre-commit")
     if found is None:
-        pytest.skip("pre-commit is not installed (it comes with the dev extras)")
+        (pytest.fail if STRICT else pytest.skip)("pre-commit is not installed (it comes with the dev extras)")
     return found
 
 
