@@ -211,7 +211,8 @@ def _https(url: str) -> str:
 
 # The code the article itself writes right after a name: `（300104.SZ）`, ` (002752)`,
 # `（股票代码：002752）`, `(SZ002752，…`: brackets of either width, an optional label and market.
-_GIVEN_CODE = re.compile(
+# (compiled by `re` on first use: only inline annotations need it, not every cold start)
+_GIVEN_CODE = (
     r"\s*[（(]\s*(?:(?:股票|证券)?代码\s*[：:]\s*)?"  # bracket, label
     r"([A-Za-z0-9]+)(?:\.[A-Za-z]{1,2})?\s*[)）,，、;；]"  # code (maybe with a market), suffix, end
 )
@@ -220,7 +221,7 @@ _MARKET_PREFIXES = ("", "SZ", "SH", "BJ", "HK")
 
 def gives_code(entity: Entity) -> bool:
     """True if the text right after the link already gives its code (with or without suffix)."""
-    given = _GIVEN_CODE.match(entity.after)
+    given = re.match(_GIVEN_CODE, entity.after)
     if not (given and entity.code):
         return False
     bare = entity.code.split(".")[0].upper()
