@@ -66,7 +66,9 @@ class Screen:
         return lines[start : next(n for n, line in enumerate(plain) if line.startswith(END))]
 
     def close(self) -> None:
+        socket = self.tmux("display-message", "-p", "#{socket_path}").strip()
         self.tmux("kill-server")
+        Path(socket).unlink(missing_ok=True)  # (tmux leaves it behind)
 
 
 @pytest.fixture
