@@ -125,12 +125,13 @@ def unwrap_entities(root: dom.Node, state: State) -> None:
     found = find(root)
     if not found:
         return
-    if state.details or (state.options.annotate is not Annotate.NONE and not state.options.annotate_suspicious):
+    mode = state.options.annotate
+    # the context is read by the doubt and by an inline note (is the code already there?)
+    if state.details or state.doubt is not None or mode is Annotate.INLINE:
         state.entities = describe(root, found, state.source, state.first_line)
     else:  # nobody will read the context or line: skip the work
         state.entities = [entity for _, entity in found]
-    mode = state.options.annotate
-    if mode is not Annotate.NONE and not state.options.annotate_suspicious and state.doubt is not None:
+    if state.doubt is not None:
         state.entities = state.doubt(state.entities)
     ids = {node.mem_id for node, _ in found}
     steps = []

@@ -1,12 +1,14 @@
 """The command line: parses flags, calls the library; errors become exit codes in `stdio`.
 
 Exit codes: 0 ok, 1 `--check` found changes, 2 usage, unreadable input (convert) or
-unwritable output, 123 some input failed (the others were still processed).
+unwritable output, 123 some file or record failed (the others were still processed),
+130 interrupted.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from enum import StrEnum
 from typing import Annotated, NoReturn
 
@@ -19,10 +21,19 @@ from .stdio import EXIT_CHANGES, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ending, write
 
 __all__ = ["EXIT_CHANGES", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "app"]
 
+# Shown under every --help (click keeps the lines of a paragraph that starts with \b).
+EXIT_CODES = (
+    "\b\nExit codes: 0 ok; 1 --check found changes; 2 usage error or unreadable input;\n"
+    "123 some file or record failed (the others were still done); 130 interrupted."
+)
+HELP = {"help_option_names": ["-h", "--help"]}
+
 app = typer.Typer(
     name="emclean",
     help="Eastmoney (东方财富) article HTML → clean Markdown.",
-    add_completion=False,
+    epilog=EXIT_CODES + "\n\nShell completion: emclean --install-completion (or --show-completion to see it).",
+    context_settings=HELP,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -81,6 +92,32 @@ def read_limit(max_size: str | None) -> int:
         fail(str(e))
 
 
+def refuse(*rules: tuple[bool, str]) -> None:
+    """A usage error for the first combination of flags that means nothing (rules: (applies, why))."""
+    for applies, why in rules:
+        if applies:
+            fail(why)
+
+
+def stdin_or_usage(ctx: typer.Context) -> str:
+    """No input named: stdin when something is piped in; on a terminal, the usage instead of a
+    silent wait for typed input (`-` still reads the terminal)."""
+    if sys.stdin is None or not sys.stdin.isatty():
+        return "-"
+    sys.stderr.write(
+        f"{ctx.get_usage()}\nTry '{ctx.command_path} -h' for help.\n\n"
+        "emclean: no input: name a file, pipe one in, or give - to type it\n"
+    )
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _suspicious_needs_annotate(annotate: Annotate, annotate_suspicious: bool) -> tuple[bool, str]:
+    return (
+        annotate_suspicious and annotate is Annotate.NONE,
+        "--annotate-suspicious needs --annotate inline, link or footnote (nothing is annotated without it)",
+    )
+
+
 AnnotateOpt = Annotated[
     Annotate,
     typer.Option("--annotate", case_sensitive=False, help="How to mark unwrapped entity links."),
@@ -112,9 +149,13 @@ SanitizeOpt = Annotated[
 ]
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES, context_settings=HELP)
 def convert(
-    source: Annotated[str, typer.Argument(help="A post, page or fragment file; - for stdin.")] = "-",
+    ctx: typer.Context,
+    source: Annotated[
+        str | None,
+        typer.Argument(help="A post, page or fragment file; - for stdin (the default when input is piped in)."),
+    ] = None,
     input_kind: Annotated[
         InputKind,
         typer.Option(
@@ -154,10 +195,23 @@ def convert(
     encoding: EncodingOpt = None,
     max_size: MaxSizeOpt = None,
 ) -> None:
-    """Convert one document to Markdown (or cleaned HTML) on stdout."""
+    """Convert one document to Markdown (or cleaned HTML) on stdout.
+
+    --format jsonl reads JSON Lines instead: one {"id", "html"} object per line in, one
+    {"id", "markdown", "entities"} object per line out.
+    """
     from . import commands
     from .options import Options
 
+    refuse(
+        (
+            diff and output is not OutputFormat.MARKDOWN,
+            f"--diff prints a diff: it cannot be combined with --format {output}",
+        ),
+        _suspicious_needs_annotate(annotate, annotate_suspicious),
+        (front_matter and output is OutputFormat.TEXT, "--format text shows no front matter: drop --front-matter"),
+    )
+    source = source if source is not None else stdin_or_usage(ctx)
     options = Options(
         annotate=annotate,
         annotate_suspicious=annotate_suspicious,
@@ -171,8 +225,6 @@ def convert(
     )
     limit = read_limit(max_size)
     if output is OutputFormat.JSONL:
-        if diff:
-            fail("--diff cannot be combined with --format jsonl")
         code = commands.convert_stream(source, options, encoding, write_out, limit)
         raise typer.Exit(code)
     try:
@@ -181,7 +233,7 @@ def convert(
         raise typer.Exit(ending(e, about=shown(source))) from None
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES, context_settings=HELP)
 def fix(
     paths: Annotated[list[str], typer.Argument(help="Posts, or folders to walk for *.md, *.markdown, *.html.")],
     check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 if any file would change.")] = False,
@@ -229,8 +281,14 @@ def fix(
 
     if "-" in paths:
         fail("fix works on files in place: - (stdin) is not a path here; use `emclean convert -`")
-    if quiet and verbose:
-        fail("--quiet and --verbose cannot be combined")
+    refuse(
+        (quiet and verbose, "--quiet and --verbose cannot be combined"),
+        _suspicious_needs_annotate(annotate, annotate_suspicious),
+        (
+            backup is not None and (check or diff),
+            "--backup keeps the originals of files written: --check and --diff write none",
+        ),
+    )
     if backup is not None and (not backup or "/" in backup):
         fail("--backup takes a file-name suffix such as .orig")
     options = Options(annotate=annotate, annotate_suspicious=annotate_suspicious, to=Target.AUTO, sanitize=sanitize)
@@ -254,10 +312,12 @@ def fix(
     raise typer.Exit(code)
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES, context_settings=HELP)
 def entities(
+    ctx: typer.Context,
     sources: Annotated[
-        list[str] | None, typer.Argument(help="Posts, pages, fragments or folders; - for stdin.")
+        list[str] | None,
+        typer.Argument(help="Posts, pages, fragments or folders; - for stdin (the default when input is piped in)."),
     ] = None,
     output: Annotated[
         TableFormat | None,
@@ -276,8 +336,14 @@ def entities(
     """
     from . import commands
 
+    refuse(
+        (
+            by_file and output in (TableFormat.JSON, TableFormat.JSONL, TableFormat.CSV),
+            f"--by-file is for the table and tsv views: --format {output} lists every occurrence already",
+        ),
+    )
     code = commands.entities(
-        sources or ["-"],
+        sources or [stdin_or_usage(ctx)],
         output=output.value if output else None,
         by_file=by_file,
         kinds=[k.value for k in kind or []],

@@ -45,23 +45,19 @@ def visible_text(result: Result) -> str:
     return text + "\n" if text else ""
 
 
-def record(result: Result) -> dict[str, object]:
-    """The JSON form of a conversion (its links flagged as `emclean entities` flags them)."""
+def record(result: Result, file: str = "-") -> dict[str, object]:
+    """The JSON form of a conversion of `file` (its links flagged as `emclean entities` flags them)."""
     return {
         result.to: result.markdown,
         "text": visible_text(result),
-        "entities": entity_records(result),
+        "entities": entity_records(result, file),
         "meta": {"kind": result.kind, **result.meta},
     }
 
 
-def entity_records(result: Result) -> list[dict[str, object]]:
-    """The entity records of a conversion, with `suspicious` and `reason` filled in."""
-    if not result.entities:
-        return []
-    from .suspicion import flag
-
-    return [e.as_dict() for e in flag(list(result.entities))]
+def entity_records(result: Result, file: str = "-") -> list[dict[str, object]]:
+    """The entity records of a conversion of `file` (made with details: flagged if doubtful)."""
+    return [{**e.as_dict(), "file": file} for e in result.entities]
 
 
 def convert_one(
@@ -86,7 +82,7 @@ def convert_one(
     elif output is OutputFormat.JSON:
         import json
 
-        write(json.dumps(record(result), ensure_ascii=False, indent=2) + "\n")
+        write(json.dumps(record(result, source), ensure_ascii=False, indent=2) + "\n")
     else:
         write(result.markdown)
 
@@ -302,7 +298,7 @@ def entities(
             doubtful = sum(e.suspicious for e in chosen)
             total = f"{len(chosen):,} links in {files_with:,} files, {len(rows):,} rows, {doubtful:,} suspicious"
             shown_rows = [_mark(r, by_file) for r in rows]
-            console.entity_table([*headers, ""], shown_rows, total)
+            console.entity_table([*headers, "doubt"], shown_rows, total)
         else:
             write(inventory.as_csv(headers, rows, delimiter="\t"))
     return EXIT_FAILED if failed else EXIT_OK

@@ -214,12 +214,35 @@ def _https(url: str) -> str:
     return url
 
 
+# The code the article itself writes right after a name: `（300104.SZ）`, ` (002752)`,
+# `（股票代码：002752）`, `(SZ002752，…`: brackets of either width, an optional label and market.
+# (compiled by `re` on first use: only inline annotations need it, not every cold start)
+_GIVEN_CODE = (
+    r"\s*[（(]\s*(?:(?:股票|证券)?代码\s*[：:]\s*)?"  # bracket, label
+    r"([A-Za-z0-9]+)(?:\.[A-Za-z]{1,2})?\s*[)）,，、;；]"  # code (maybe with a market), suffix, end
+)
+_MARKET_PREFIXES = ("", "SZ", "SH", "BJ", "HK")
+
+
+def gives_code(entity: Entity) -> bool:
+    """True if the text right after the link already gives its code (with or without suffix)."""
+    given = re.match(_GIVEN_CODE, entity.after)
+    if not (given and entity.code):
+        return False
+    bare = entity.code.split(".")[0].upper()
+    return given.group(1).upper() in {prefix + bare for prefix in _MARKET_PREFIXES}
+
+
 def annotation(entity: Entity, mode: str) -> str | None:
-    """What inline/footnote annotation follows the link text (None for none)."""
+    """What inline/footnote annotation follows the link text (None for none).
+
+    Inline, nothing when the article gives the code right after the name; a footnote is still
+    added there, since it brings what the article does not give: the link to the quote.
+    """
     if entity.code is None or entity.kind == "glossary":
         return None
     if mode == "inline":
-        return f"（{entity.code}）"
+        return None if gives_code(entity) else f"（{entity.code}）"
     if mode == "footnote":
         # kramdown footnote names are word characters and hyphens only: 600519.SH → 600519-SH
         return "[^" + re.sub(r"[^\w-]", "-", entity.code) + "]"
@@ -227,10 +250,15 @@ def annotation(entity: Entity, mode: str) -> str | None:
 
 
 def describe(
-    root: dom.Node, found: list[tuple[dom.Node, Entity]], source: str, first_line: int = 1, width: int = 20
+    root: dom.Node,
+    found: list[tuple[dom.Node, Entity]],
+    source: str,
+    first_line: int = 1,
+    width: int = 20,
+    file: str = "-",
 ) -> list[Entity]:
-    """The records of the links found under `root`: context from their paragraph, and their
-    1-based line in `source` (searched in document order from `first_line`)."""
+    """The records of the links found under `root` in `file`: context from their paragraph,
+    and their 1-based line in `source` (searched in document order from `first_line`)."""
     blocks: dict[int, tuple[dom.Node, list[dom.Node]]] = {}
     for node, _ in found:
         block = _block_of(node, root)
@@ -254,6 +282,7 @@ def describe(
         out.append(
             replace(
                 entity,
+                file=file,
                 line=lines.find(entity),
                 before=_tidy(text[max(0, start - 3 * width) : start])[-width:],
                 after=_tidy(text[end : end + 3 * width])[:width],

@@ -7,7 +7,7 @@ import io
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -37,18 +37,14 @@ class Job(NamedTuple):
 
 
 def scan_text(text: str, file: str) -> Found:
-    """Links of one document's text, each flagged if doubtful (`file` as records name it)."""
+    """Links of one document's text, each flagged if doubtful (`emclean.list_entities`; `file`
+    as records name it)."""
     from .pipeline import entities
-    from .suspicion import flag
 
     try:
-        found = entities(text, name=None if file == "-" else file)
+        return Found(file, entities(text, name=None if file == "-" else file, file=files.shown(file)))
     except EmcleanError as e:
         return Found(file, error=str(e))
-    if not found:
-        return Found(file)
-    name = files.shown(file)
-    return Found(file, tuple(replace(e, file=name) for e in flag(list(found))))
 
 
 def scan_file(job: Job) -> Found:
@@ -94,15 +90,19 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+# one encoder for every record (json.dumps with options makes a new one per call)
+_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
 def as_json(entities: Iterable[Entity]) -> str:
     """One JSON array of occurrences, one occurrence per line."""
-    rows = [json.dumps(e.as_dict(), ensure_ascii=False) for e in entities]
+    rows = [_JSON.encode(e.as_dict()) for e in entities]
     return "[\n" + ",\n".join(rows) + "\n]\n" if rows else "[]\n"
 
 
 def as_jsonl(entities: Iterable[Entity]) -> str:
     """One JSON object per line."""
-    return "".join(json.dumps(e.as_dict(), ensure_ascii=False) + "\n" for e in entities)
+    return "".join(_JSON.encode(e.as_dict()) + "\n" for e in entities)
 
 
 def as_csv(headers: Sequence[str], rows: Iterable[Sequence[str]], delimiter: str = ",") -> str:

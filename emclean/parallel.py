@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import multiprocessing
 import os
 import signal
 import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
 from itertools import chain, islice
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -110,6 +111,9 @@ def _pooled(
     func: Callable[[list[T]], list[R]], jobs: Iterable[T], workers: int, on_result: Callable[[R], None], chunk: int
 ) -> bool:
     """`run` on worker processes; False if stopped (the batches in progress are finished)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor  # (not imported for a run in this process)
+
     # fork: the workers share the parent's imported modules (see `run`), and are its children
     context = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
     executor = ProcessPoolExecutor(

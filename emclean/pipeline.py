@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from . import clean, dom, render, urls
+from . import clean, dom, urls
 from .codec import Tokens, codec_for
 from .document import (
     ARTICLE_SELECTOR,
@@ -22,7 +22,6 @@ from .document import (
 )
 from .entities import Entity, describe, find
 from .errors import InputError
-from .markup import Finisher
 from .options import Annotate, Options, Target
 
 # passes of `--sanitize` over its own output, each converting what the last one uncovered
@@ -87,8 +86,8 @@ def convert(text: str, options: Options | None = None, *, details: bool = False,
     Posts keep every byte outside their HTML. Pages give their article body in Markdown;
     with `Options(to=Target.HTML)` HTML stays HTML, cleaned by the same rules, whole.
     `result.entities` name what each unwrapped link pointed at; with `details=True` they
-    also carry their line and the text around them, and a page's `meta` is read (this
-    costs a tenth of the conversion; `list_entities` always gives them).
+    also carry their line, the text around them and whether they are doubtful, and a page's
+    `meta` is read (this costs a tenth of the conversion; `list_entities` always gives them).
     Raises InputError for input that cannot be a document (binary, broken front matter).
     """
     options = options or Options()
@@ -293,11 +292,18 @@ def _front_matter_warnings(post: Post) -> tuple[str, ...]:
     return (f"front matter is not valid YAML ({found}): Jekyll will not read it",) if found else ()
 
 
-def entities(text: str, options: Options | None = None, *, name: str | None = None) -> tuple[Entity, ...]:
-    """The entity links of one document (as `convert` would unwrap them), with context.
+def entities(
+    text: str, options: Options | None = None, *, name: str | None = None, file: str | None = None
+) -> tuple[Entity, ...]:
+    """The entity links of one document (as `convert` would unwrap them), with their line and
+    context, each flagged if doubtful: the one answer `emclean entities` gives too.
 
-    `name` is the file's name, as for `convert`.
+    `name` is the file's name, as for `convert`; the records name `file` (default: `name`, or
+    "-" when there is none).
     """
+    from .suspicion import flag
+
+    file = file or name or "-"
     options = options or Options()
     if "\x00" in text:
         raise InputError("binary data (NUL bytes), not a text document")
@@ -305,24 +311,26 @@ def entities(text: str, options: Options | None = None, *, name: str | None = No
     if kind == "html-post":
         post = split_post(text)
         first = len(lines_of(post.head)) + 1
-        return tuple(_entities_of(post.body, page=False, first_line=first, where=post.body))
+        return tuple(flag(_entities_of(post.body, page=False, first_line=first, where=post.body, file=file)))
     if is_markdown(kind):
         post = split_post(text) if kind == "post" else Post("", text)
         lines = lines_of(post.body)
         found: list[Entity] = []
         for piece in _pieces(post, text, lines):
-            found.extend(_entities_of(piece.html, page=False, first_line=piece.first_line, where=piece.source))
-        return tuple(found)
-    return tuple(_entities_of(text, page=kind == "page", first_line=1, where=text))
+            found.extend(
+                _entities_of(piece.html, page=False, first_line=piece.first_line, where=piece.source, file=file)
+            )
+        return tuple(flag(found))
+    return tuple(flag(_entities_of(text, page=kind == "page", first_line=1, where=text, file=file)))
 
 
-def _entities_of(html: str, *, page: bool, first_line: int, where: str) -> list[Entity]:
+def _entities_of(html: str, *, page: bool, first_line: int, where: str, file: str) -> list[Entity]:
     tree = dom.parse(html)
     root = dom.root(tree)
     article = (dom.first(tree, ARTICLE_SELECTOR) or root) if page else root
     clean.apply(article, clean.State(Options(), codec_for(html), Tokens()), clean.REMOVALS)
     found = find(article)
-    return describe(article, found, where, first_line) if found else []
+    return describe(article, found, where, first_line, file=file) if found else []
 
 
 def _join_blocks(first: str, second: str) -> str:
@@ -369,7 +377,7 @@ def _convert_html(
         first_line=first_line,
         details=details,
     )
-    if options.annotate is not Annotate.NONE and not options.annotate_suspicious:
+    if details or (options.annotate is not Annotate.NONE and not options.annotate_suspicious):
         from .suspicion import flag
 
         state.doubt = flag
@@ -379,7 +387,12 @@ def _convert_html(
         return part, state.entities, meta, notes
     source_text = dom.text(article)
     clean.apply(article, state)
+    if options.front_matter and meta.get("title"):
+        _drop_title(article, meta["title"], state)
     expected = codec.token.sub("", dom.text(article))
+    from . import render  # (not for entities: listing links renders nothing)
+    from .markup import Finisher
+
     finisher = Finisher(codec, tokens, liquid=liquid)
     markdown = finisher.finish(render.render(dom.events(article), codec, tokens))
     notes = [finisher.footnote(ref, entity) for ref, entity in state.footnotes.items()]
@@ -425,6 +438,30 @@ def _write_html(
     notes = [safehtml.note(entity) for entity in state.footnotes.values()]
     part = Part(written, source_text, expected, tuple(state.removed), tuple(added), state.repeated, (), form)
     return part, notes
+
+
+_TITLE_BLOCKS = "h1, h2, h3, h4, h5, h6, p, div, center, section, article, blockquote"
+
+
+def _drop_title(article: dom.Node, title: str, state: clean.State) -> None:
+    """Drop the article's first block when it only repeats the title that the front matter
+    gives (their visible text compared without whitespace)."""
+    wanted = clean.squeeze(title)
+    if not clean.squeeze(dom.text(article)).startswith(wanted):
+        return
+    container: dom.Node | None = None  # the block that starts with the title, holding it
+    for node in dom.select(article, _TITLE_BLOCKS):
+        shown = clean.squeeze(dom.text(node))
+        if not shown:
+            continue
+        if container is not None and not any(dom.same(up, container) for up in dom.ancestors(node)):
+            return
+        if shown == wanted:
+            state.drop(node, "title")
+            return
+        if not shown.startswith(wanted):
+            return
+        container = node
 
 
 def _post_meta(post: Post) -> dict[str, str]:

@@ -149,10 +149,11 @@ def test_hostile_lines_show_literally_after_a_jekyll_build(tmp_path: Path) -> No
     (site / "_posts" / "2024-01-03-inline.md").write_text(post(names), encoding="utf-8")
 
     runner = CliRunner()
-    for name, mode in (("2024-01-01-lines.md", "none"), ("2024-01-02-footnotes.md", "footnote")):
-        done = runner.invoke(
-            app, ["fix", "-q", "--annotate", mode, "--annotate-suspicious", str(site / "_posts" / name)]
-        )
+    for name, flags in (
+        ("2024-01-01-lines.md", ["--annotate", "none"]),
+        ("2024-01-02-footnotes.md", ["--annotate", "footnote", "--annotate-suspicious"]),
+    ):
+        done = runner.invoke(app, ["fix", "-q", *flags, str(site / "_posts" / name)])
         assert done.exit_code == 0, done.output
     done = runner.invoke(app, ["fix", "-q", "--annotate", "inline", str(site / "_posts" / "2024-01-03-inline.md")])
     assert done.exit_code == 0, done.output
