@@ -25,8 +25,16 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-SUFFIXES = (".md", ".markdown", ".html")
-SKIP_DIRS = frozenset({".git", "_site", "node_modules", ".jekyll-cache", ".sass-cache", "vendor"})
+from .document import HTML_SUFFIXES, MARKDOWN_SUFFIXES
+
+#: the names of the documents a walk finds (the languages `document.kind_of` knows)
+SUFFIXES = MARKDOWN_SUFFIXES + HTML_SUFFIXES
+# Never articles: build output, dependencies, and Jekyll's templates and data (a layout that
+# links to eastmoney.com is the site owner's template, with Liquid that must stay live).
+SKIP_DIRS = frozenset(
+    {".git", "_site", "node_modules", ".jekyll-cache", ".sass-cache", "vendor"}
+    | {"_layouts", "_includes", "_sass", "_data", "_plugins"}
+)
 #: suffix of emclean's temp files (see files.stage)
 TEMP_SUFFIX = ".emclean-tmp"
 # `.NAME.PID-N.emclean-tmp`: the PID of the process that wrote it

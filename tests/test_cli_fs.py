@@ -562,3 +562,23 @@ def test_stale_temp_files_are_removed_when_their_writer_is_gone(posts: Path) -> 
     os.utime(old, (0, 0))
     assert run("fix", "--check", str(posts))[0] == 1
     assert (dead.exists(), live.exists(), old.exists(), other.exists()) == (False, True, False, True)
+
+
+def test_a_site_walk_leaves_templates_alone_and_finds_htm(tmp_path: Path) -> None:
+    """`fix .` at a site's root: its layouts and includes (which may link to eastmoney.com and hold
+    live Liquid) are never touched; an `.htm` post is found and stays HTML."""
+    keytip = (
+        '<p>要以<a class="keytip" data-code="1,600519" href="http://quote.eastmoney.com/r/1.600519">茅台</a>为例</p>'
+    )
+    template = '---\n---\n<html><body><a href="https://quote.eastmoney.com/">行情</a>{{ content }}</body></html>\n'
+    for folder in ("_layouts", "_includes"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "default.html").write_text(template, encoding="utf-8")
+    (tmp_path / "_posts").mkdir()
+    post = tmp_path / "_posts" / "2022-01-01-a.htm"
+    post.write_text(f"---\ntitle: a\n---\n{keytip}\n", encoding="utf-8")
+    code, _, err = run("fix", str(tmp_path))
+    assert code == 0, err
+    for folder in ("_layouts", "_includes"):
+        assert (tmp_path / folder / "default.html").read_text(encoding="utf-8") == template
+    assert post.read_text(encoding="utf-8") == "---\ntitle: a\n---\n<p>要以茅台为例</p>\n"
