@@ -12,9 +12,12 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from . import files
 from .entities import FIELDS
+from .errors import InputError
+from .files import shown
 from .options import Options, OutputFormat
 from .pipeline import Result, convert
 from .records import entity_records, visible_text
+from .stdio import EXIT_FAILED, EXIT_OK, EXIT_USAGE, say
 
 if TYPE_CHECKING:
     from .batch import Report
@@ -23,31 +26,37 @@ if TYPE_CHECKING:
 Writer = Callable[[str], None]
 
 
-def read_source(source: str, encoding: str | None) -> files.Text:
-    """A file, or stdin for "-"."""
-    if source == "-":
-        return files.decode(sys.stdin.buffer.read(), encoding)
-    return files.read(Path(source), encoding)
+def read_source(source: str, encoding: str | None, limit: int | None = None) -> files.Text:
+    """A file (a FIFO or device named here is read as a stream), or stdin for "-"; at most
+    `limit` bytes (default: `files.max_size()`)."""
+    return files.read_input(source, encoding, limit=files.max_size() if limit is None else limit)
 
 
-def record(result: Result) -> dict[str, object]:
-    """The JSON form of a conversion (its links flagged as `emclean entities` flags them)."""
+def record(result: Result, file: str = "-") -> dict[str, object]:
+    """The JSON form of a conversion of `file` (its links flagged as `emclean entities` flags them)."""
     return {
         result.to: result.markdown,
         "text": visible_text(result),
-        "entities": entity_records(result),
+        "entities": entity_records(result, file),
         "meta": {"kind": result.kind, **result.meta},
     }
 
 
 def convert_one(
-    source: str, options: Options, output: OutputFormat, *, diff: bool, encoding: str | None, write: Writer
+    source: str,
+    options: Options,
+    output: OutputFormat,
+    *,
+    diff: bool,
+    encoding: str | None,
+    write: Writer,
+    limit: int | None = None,
 ) -> None:
     """`emclean convert`: one document in, its Markdown or HTML (or diff, text, JSON) out."""
-    text = read_source(source, encoding)
+    text = read_source(source, encoding, limit)
     result = convert(text.content, options, details=output is OutputFormat.JSON, name=_name(source))
     for warning in result.warnings:
-        say(f"emclean: {source}: {warning}")
+        say(f"emclean: {shown(source)}: {warning}")
     if diff:
         show_diff(text.content, result.markdown, source, write)
     elif output is OutputFormat.TEXT:
@@ -55,7 +64,7 @@ def convert_one(
     elif output is OutputFormat.JSON:
         import json
 
-        write(json.dumps(record(result), ensure_ascii=False, indent=2) + "\n")
+        write(json.dumps(record(result, source), ensure_ascii=False, indent=2) + "\n")
     else:
         write(result.markdown)
 
@@ -69,7 +78,7 @@ def show_diff(old: str, new: str, path: str, write: Writer) -> None:
     """A rich diff on a terminal, a plain unified diff otherwise."""
     from .diffs import unified
 
-    print_diff(unified(old, new, path), write)
+    print_diff(unified(old, new, shown(path)), write)
 
 
 def print_diff(diff: str, write: Writer) -> None:
@@ -90,12 +99,6 @@ def terminal(stream: TextIO | None = None) -> bool:
     return bool(getattr(target, "isatty", lambda: False)()) and os.environ.get("TERM") != "dumb"
 
 
-def say(message: str) -> None:
-    """One message line on stderr."""
-    sys.stderr.write(message + "\n")
-    sys.stderr.flush()
-
-
 def fix(
     paths: list[str],
     options: Options,
@@ -111,8 +114,13 @@ def fix(
     encoding: str | None,
     write: Writer,
     html_to_markdown: bool = False,
+    limit: int | None = None,
 ) -> int:
-    """`emclean fix`: clean every post under `paths` in place; return the exit code."""
+    """`emclean fix`: clean every post under `paths` in place; return the exit code.
+
+    Each file that changes (or would) is named on stderr (`fixed PATH`, `would fix PATH`),
+    each that fails with its cause; `verbose` names the others too; `quiet` only failures.
+    """
     from .files import fsync_folder
     from .fix import SKIPPED, Outcome, Report, Settings, Status, WriteBack, might_need_work, process_batch
     from .parallel import run
@@ -125,36 +133,39 @@ def fix(
     if problems:
         for problem in problems:
             say(f"emclean: {problem}")
-        return 2
+        return EXIT_USAGE
     report = Report(check=check or diff)
-    settings = Settings(options, write_back, backup, encoding, html_to_markdown)
+    settings = Settings(options, write_back, backup, encoding, _limit(limit), html_to_markdown)
     folders: set[str] = set()
     tty = terminal(sys.stderr) and not quiet
     total = sum(1 for _ in files(tops, include, exclude)) if tty else 0
+    changed = "fixed " if write_back.writes else "would fix "
 
     def jobs_to_do() -> Iterator[tuple[str, Settings]]:
         # A look at the raw bytes skips files without Eastmoney markup unparsed: a re-run
-        # over a clean tree costs little more than reading it.
+        # over a clean tree costs little more than reading it (to sanitize, all are read).
         for path in files(tops, include, exclude):
-            if might_need_work(path):
+            if options.sanitize or might_need_work(path, settings):
                 yield (str(path), settings)
             else:
-                done(SKIPPED)
+                done(Outcome(str(path), Status.SKIPPED) if verbose else SKIPPED)
 
     def done(outcome: Outcome) -> None:
         report.add(outcome)
         if outcome.folder:
             folders.add(outcome.folder)
         for warning in outcome.warnings:
-            say(f"emclean: {outcome.path}: {warning}")
+            say(f"emclean: {shown(outcome.path)}: {warning}")
         if outcome.status is Status.FAILED:
-            say(f"emclean: {outcome.path}: {outcome.message}")
+            say(f"emclean: {shown(outcome.path)}: {outcome.message}")
         elif outcome.status is Status.CHANGED:
-            if verbose:
-                renamed = f" → {outcome.renamed}" if outcome.renamed else ""
-                say(("fixed " if write_back.writes else "would fix ") + outcome.path + renamed)
+            if not quiet:
+                renamed = f" → {shown(outcome.renamed)}" if outcome.renamed else ""
+                say(changed + shown(outcome.path) + renamed)
             if outcome.diff:
                 print_diff(outcome.diff, write)
+        elif verbose:
+            say(f"{outcome.status.value} {shown(outcome.path)}")
         if bar is not None and (report.scanned % 50 == 0 or report.scanned == total):
             from . import console
 
@@ -168,6 +179,11 @@ def fix(
     if not quiet or report.failed:
         _summary(report, write_back.writes, tty)
     return report.return_code
+
+
+def _limit(limit: int | None) -> int:
+    """The read limit to use: the one given, else `files.max_size()` (env or default)."""
+    return files.max_size() if limit is None else limit
 
 
 def _progress(total: int) -> AbstractContextManager[Any]:
@@ -205,8 +221,13 @@ def entities(
     jobs: int,
     encoding: str | None,
     write: Writer,
+    limit: int | None = None,
 ) -> int:
-    """`emclean entities`: list, decode and doubt the entity links of the inputs."""
+    """`emclean entities`: list, decode and doubt the entity links of the inputs.
+
+    An input that cannot be read is named on stderr with its cause and the others are still
+    listed; the exit code is then 123 (as `fix`'s for a file that failed).
+    """
     from . import inventory
     from .parallel import each, run
     from .suspicion import flag_across
@@ -214,26 +235,32 @@ def entities(
 
     found: list[inventory.Found] = []
     paths = [s for s in sources if s != "-"]
-    unusable = 0
+    limit = _limit(limit)
+    failed = 0
     if "-" in sources:
-        text = read_source("-", encoding)
-        found.append(inventory.scan_text(text.content, "-"))
+        try:
+            text = read_source("-", encoding, limit)
+        except InputError as e:
+            found.append(inventory.Found("-", error=str(e)))
+        else:
+            found.append(inventory.scan_text(text.content, "-"))
     if paths:
         files_found, problems = discover([Path(p) for p in paths])
         for problem in problems:
             say(f"emclean: {problem}")
-        unusable += len(problems)
+        failed += len(problems)
+        named = {str(Path(p)) for p in paths}  # read as streams if FIFOs; what a walk finds never is
         run(
             each(inventory.scan_file),
-            [(str(p), encoding) for p in files_found],
+            [inventory.Job(str(p), encoding, limit, str(p) in named) for p in files_found],
             jobs,
             found.append,
             before_pool=_preload,
         )
     for item in found:
         if item.error:
-            say(f"emclean: {item.file}: {item.error}")
-            unusable += 1
+            say(f"emclean: {shown(item.file)}: {item.error}")
+            failed += 1
     everything = flag_across(e for item in found for e in item.entities)
     chosen = inventory.select(everything, kinds, suspicious_only)
     fmt = output or ("table" if terminal() else "tsv")
@@ -252,11 +279,11 @@ def entities(
             files_with = len({e.file for e in chosen})
             doubtful = sum(e.suspicious for e in chosen)
             total = f"{len(chosen):,} links in {files_with:,} files, {len(rows):,} rows, {doubtful:,} suspicious"
-            shown = [_mark(r, by_file) for r in rows]
-            console.entity_table([*headers, ""], shown, total)
+            shown_rows = [_mark(r, by_file) for r in rows]
+            console.entity_table([*headers, "doubt"], shown_rows, total)
         else:
             write(inventory.as_csv(headers, rows, delimiter="\t"))
-    return 2 if unusable else 0
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def _preload() -> None:

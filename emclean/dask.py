@@ -71,7 +71,7 @@ def convert_shards(
     html_field: str = "html",
     id_field: str = "id",
     url_field: str | None = None,
-    max_record_mb: float = 8,
+    max_record_size: int = 8 * MB,
     resume: bool = False,
     retries: int = 1,
 ) -> Summary:
@@ -84,7 +84,7 @@ def convert_shards(
     is never renamed into place).
     """
     distributed = _distributed()
-    settings = Settings(options or Options(), Fields(html_field, id_field, url_field), int(max_record_mb * MB))
+    settings = Settings(options or Options(), Fields(html_field, id_field, url_field), max_record_size)
     paths = [inputs] if isinstance(inputs, str) else list(inputs)
     if "-" in paths:
         raise UsageError("convert_shards reads files (the workers have no stdin)")
@@ -117,7 +117,7 @@ def convert_frame(
     html_field: str = "html",
     id_field: str = "id",
     url_field: str | None = None,
-    max_record_mb: float = 8,
+    max_record_size: int = 8 * MB,
 ) -> Any:
     """A `dask.dataframe` DataFrame converted partition by partition with `convert_batch`:
     its columns but the HTML, then markdown, text, entities and error."""
@@ -125,7 +125,7 @@ def convert_frame(
         "html_field": html_field,
         "id_field": id_field,
         "url_field": url_field,
-        "max_record_mb": max_record_mb,
+        "max_record_size": max_record_size,
     }
     meta = records.convert_batch(frame._meta, options, **kwargs)
     return frame.map_partitions(records.convert_batch, options, meta=meta, **kwargs)

@@ -14,9 +14,10 @@ from enum import Enum
 from pathlib import Path
 
 from . import files
-from .document import kind_of, might_be_eastmoney
+from .document import kind_of
 from .errors import EmcleanError, InputError
 from .options import Options, Target
+from .stdio import EXIT_CHANGES, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 
 
 class WriteBack(Enum):
@@ -105,12 +106,12 @@ class Report:
     def return_code(self) -> int:
         """123 if any file failed, 1 if --check found changes, else 0 (130 if stopped)."""
         if self.interrupted:
-            return 130
+            return EXIT_INTERRUPTED
         if self.failed:
-            return 123
+            return EXIT_FAILED
         if self.check and self.changed:
-            return 1
-        return 0
+            return EXIT_CHANGES
+        return EXIT_OK
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,7 @@ class Settings:
     write_back: WriteBack
     backup: str | None
     encoding: str | None
+    limit: int = files.MAX_SIZE  # bytes read from one file at most
     #: .html posts become Markdown posts named .md
     html_to_markdown: bool = False
 
@@ -128,11 +130,11 @@ class Settings:
 SKIPPED = Outcome("", Status.SKIPPED)
 
 
-def might_need_work(path: Path) -> bool:
+def might_need_work(path: Path, settings: Settings) -> bool:
     """False only for a readable file without Eastmoney markup (it cannot change)."""
     try:
-        return might_be_eastmoney(files.slurp(path))
-    except OSError:
+        return files.may_have_markup(files.read_bytes(path, limit=settings.limit))
+    except InputError:
         return True  # let `process` report why it cannot be read
 
 
@@ -165,7 +167,7 @@ def _prepare(job: tuple[str, Settings]) -> Outcome | tuple[str, files.Staged, Ou
     """Everything but the fsync and rename: an Outcome, or (name, staged file, its outcome)."""
     name, settings = job
     try:
-        text = files.read(Path(name), settings.encoding)
+        text = files.read(Path(name), settings.encoding, limit=settings.limit)
         from . import verify
         from .pipeline import convert
 
@@ -183,8 +185,10 @@ def _prepare(job: tuple[str, Settings]) -> Outcome | tuple[str, files.Staged, Ou
             staged = files.stage(
                 renamed or Path(name),
                 result.markdown,
-                text.encoding,
+                "utf-8" if renamed else text.encoding,  # Jekyll reads a Markdown post as UTF-8
+                bom=False if renamed else text.bom,
                 backup=settings.backup,
+                expect=text.stamp,
                 replacing=None if renamed is None else Path(name),
             )
             return name, staged, done
@@ -192,7 +196,7 @@ def _prepare(job: tuple[str, Settings]) -> Outcome | tuple[str, files.Staged, Ou
         if settings.write_back.diffs:
             from .diffs import unified
 
-            diff = unified(text.content, result.markdown, name)
+            diff = unified(text.content, result.markdown, files.shown(name))
         return replace(done, diff=diff)
     except Exception as e:
         return _failed(name, e)

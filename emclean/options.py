@@ -65,9 +65,12 @@ class Options:
     input_kind: InputKind = InputKind.AUTO
     #: pages only: emit title, date, source and url as YAML front matter
     front_matter: bool = False
-    #: wrap `{{`/`{%` in `{% raw %}`; None means "for Jekyll posts only"
+    #: write `{{`/`{%` so that Liquid does not run them; None means "for Jekyll posts only"
     liquid: bool | None = None
-    #: the page's own URL, for the front matter of a page
+    #: the page's own URL, for the front matter of a page (and to resolve relative links)
     url: str | None = None
     #: what converted HTML becomes (Markdown by default)
     to: Target = Target.MARKDOWN
+    #: posts: convert every HTML block, and neutralise raw HTML and unsafe links in the
+    #: post's own Markdown too (by default only HTML with Eastmoney markup is converted)
+    sanitize: bool = False

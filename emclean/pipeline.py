@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from . import clean, dom, render
+from . import clean, dom, urls
 from .codec import Tokens, codec_for
 from .document import (
     ARTICLE_SELECTOR,
@@ -22,9 +22,10 @@ from .document import (
 )
 from .entities import Entity, describe, find
 from .errors import InputError
-from .markup import Finisher
 from .options import Annotate, Options, Target
 
+# passes of `--sanitize` over its own output, each converting what the last one uncovered
+_SANITIZE_ROUNDS = 4
 _FRONT_KEY = re.compile(r"^(title|date)\s*:\s*(.*?)\s*$", re.M)
 # `<http://…>` alone on a line (found by its `<`: a search anchored at each line start is slow)
 _AUTOLINK = re.compile(r"<(https?://[^>\s]+)>[^\S\n]*$", re.M)
@@ -46,6 +47,7 @@ class Part:
     #: "markdown"; "html" (an HTML document or fragment); "html-block" (HTML written as one
     #: HTML block of a Markdown document)
     form: str = "markdown"
+    definitions: tuple[str, ...] = ()  # the footnote definitions written for them
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,8 @@ class Result:
     to: str = "markdown"
     #: problems of the input that the output keeps (front matter Jekyll cannot read)
     warnings: tuple[str, ...] = ()
+    #: converted with `Options.sanitize`: the whole output, not only the parts, must be inert
+    sanitized: bool = False
 
     @property
     def changed(self) -> bool:
@@ -82,8 +86,8 @@ def convert(text: str, options: Options | None = None, *, details: bool = False,
     Posts keep every byte outside their HTML. Pages give their article body in Markdown;
     with `Options(to=Target.HTML)` HTML stays HTML, cleaned by the same rules, whole.
     `result.entities` name what each unwrapped link pointed at; with `details=True` they
-    also carry their line and the text around them, and a page's `meta` is read (this
-    costs a tenth of the conversion; `list_entities` always gives them).
+    also carry their line, the text around them and whether they are doubtful, and a page's
+    `meta` is read (this costs a tenth of the conversion; `list_entities` always gives them).
     Raises InputError for input that cannot be a document (binary, broken front matter).
     """
     options = options or Options()
@@ -92,10 +96,23 @@ def convert(text: str, options: Options | None = None, *, details: bool = False,
     kind = kind_of(text, name, options.input_kind)
     html = options.to is Target.HTML or (options.to is Target.AUTO and not is_markdown(kind))
     if is_markdown(kind):
-        return _convert_markdown(text, options, kind, details, html)
+        result = _convert_markdown(text, options, kind, details, html)
+        return _sanitize_again(result, options, details, html) if options.sanitize and result.changed else result
     if kind == "html-post":
         return _convert_html_post(text, options, details, html)
     return _convert_page(text, options, kind, details, html)
+
+
+def _sanitize_again(result: Result, options: Options, details: bool, html: bool) -> Result:
+    """Sanitize the output again until nothing is left to do: removing a block can change
+    how its neighbours read (an indented line after a list joins the list)."""
+    for _ in range(_SANITIZE_ROUNDS):
+        again = _convert_markdown(result.markdown, options, result.kind, details, html)
+        if not again.changed:
+            break
+        entities, parts = result.entities + again.entities, result.parts + again.parts
+        result = replace(again, entities=entities, parts=parts, meta=result.meta, source=result.source)
+    return result
 
 
 def _convert_page(text: str, options: Options, kind: Kind, details: bool, html: bool) -> Result:
@@ -119,7 +136,7 @@ def _convert_page(text: str, options: Options, kind: Kind, details: bool, html: 
     if front:
         markdown = f"{front}\n{markdown}" if markdown else front[:-1]
     markdown = markdown + "\n" if markdown else ""
-    return Result(markdown, kind, tuple(entities), (part,), meta, source=text)
+    return Result(markdown, kind, tuple(entities), (part,), meta, source=text, sanitized=options.sanitize)
 
 
 def _convert_html_post(text: str, options: Options, details: bool, html: bool) -> Result:
@@ -128,7 +145,7 @@ def _convert_html_post(text: str, options: Options, details: bool, html: bool) -
     meta = _post_meta(post)
     warnings = _front_matter_warnings(post)
     to = "html" if html else "markdown"
-    if html and not is_eastmoney(post.body):  # the site owner's own HTML
+    if html and not options.sanitize and not is_eastmoney(post.body):  # the site owner's own HTML
         return Result(text, "html-post", meta=meta, source=text, to=to, warnings=warnings)
     liquid = True if options.liquid is None else options.liquid
     part, entities, _, notes = _convert_html(
@@ -147,7 +164,7 @@ def _convert_html_post(text: str, options: Options, details: bool, html: bool) -
         markdown = _join_blocks(part.markdown, "\n".join(notes)) if notes else part.markdown
         out = post.head + (markdown + "\n").replace("\n", newline_of(text)) if markdown else post.head
     meta.update({k: v for k, v in _post_meta_from_parts([part], post.body).items() if k not in meta})
-    return Result(out, "html-post", tuple(entities), (part,), meta, text, to, warnings)
+    return Result(out, "html-post", tuple(entities), (part,), meta, text, to, warnings, sanitized=options.sanitize)
 
 
 def _form(html: bool) -> str:
@@ -184,17 +201,19 @@ class _Piece:
     first_line: int  # 1-based line of the block in the whole file
 
 
-def _pieces(post: Post, text: str, lines: list[str]) -> list[_Piece]:
-    """The HTML blocks of a post body, found as a CommonMark parser finds them."""
-    if not is_eastmoney(text):
+def _pieces(post: Post, text: str, lines: list[str], *, sanitize: bool = False) -> list[_Piece]:
+    """The HTML blocks of a post body, found as a CommonMark parser finds them (to sanitize:
+    all of them, the blocks with anything else that is not inert, and link definitions to
+    a URL that is not allowed, which convert to nothing)."""
+    if not sanitize and not is_eastmoney(text):
         return []
     from . import commonmark
 
     head_lines = len(lines_of(post.head))
     pieces = []
-    for block in commonmark.html_blocks(post.body):
+    for block in commonmark.html_blocks(post.body, hazards=sanitize):
         source = "".join(lines[block.start : block.end])
-        html = source if block.html else commonmark.to_html(source)
+        html = "" if block.drop else source if block.html else commonmark.to_html(source)
         pieces.append(_Piece(block.start, block.end, html, source, head_lines + block.start + 1))
     return pieces
 
@@ -204,9 +223,9 @@ def _convert_markdown(text: str, options: Options, kind: Kind, details: bool, ht
     meta = _post_meta(post)
     warnings = _front_matter_warnings(post)
     lines = lines_of(post.body)
-    pieces = _pieces(post, text, lines)
+    pieces = _pieces(post, text, lines, sanitize=options.sanitize)
     if not pieces:
-        return Result(text, kind, meta=meta, source=text, warnings=warnings)
+        return Result(text, kind, meta=meta, source=text, warnings=warnings, sanitized=options.sanitize)
     liquid = kind == "post" if options.liquid is None else options.liquid
     numbers: dict[str, int] = {}  # footnote numbers (HTML blocks), in order over the document
     newline = newline_of(text)
@@ -239,6 +258,8 @@ def _convert_markdown(text: str, options: Options, kind: Kind, details: bool, ht
         if not markdown:
             if out and not out[-1].strip() and pos < len(lines) and not lines[pos].strip():
                 pos += 1  # do not leave two blank lines where the block was
+            elif out and out[-1].strip() and pos < len(lines) and lines[pos].strip():
+                out.append(newline)  # nor join the blocks around it into one
             continue
         if out and out[-1].strip():
             out.append(newline)
@@ -250,7 +271,9 @@ def _convert_markdown(text: str, options: Options, kind: Kind, details: bool, ht
     out.extend(lines[pos:])
     markdown = post.head + "".join(out)
     meta.update({k: v for k, v in _post_meta_from_parts(parts, post.body).items() if k not in meta})
-    return Result(markdown, kind, tuple(entities), tuple(parts), meta, text, warnings=warnings)
+    return Result(
+        markdown, kind, tuple(entities), tuple(parts), meta, text, warnings=warnings, sanitized=options.sanitize
+    )
 
 
 def _note_block(notes: list[str]) -> str:
@@ -269,11 +292,18 @@ def _front_matter_warnings(post: Post) -> tuple[str, ...]:
     return (f"front matter is not valid YAML ({found}): Jekyll will not read it",) if found else ()
 
 
-def entities(text: str, options: Options | None = None, *, name: str | None = None) -> tuple[Entity, ...]:
-    """The entity links of one document (as `convert` would unwrap them), with context.
+def entities(
+    text: str, options: Options | None = None, *, name: str | None = None, file: str | None = None
+) -> tuple[Entity, ...]:
+    """The entity links of one document (as `convert` would unwrap them), with their line and
+    context, each flagged if doubtful: the one answer `emclean entities` gives too.
 
-    `name` is the file's name, as for `convert`.
+    `name` is the file's name, as for `convert`; the records name `file` (default: `name`, or
+    "-" when there is none).
     """
+    from .suspicion import flag
+
+    file = file or name or "-"
     options = options or Options()
     if "\x00" in text:
         raise InputError("binary data (NUL bytes), not a text document")
@@ -281,24 +311,26 @@ def entities(text: str, options: Options | None = None, *, name: str | None = No
     if kind == "html-post":
         post = split_post(text)
         first = len(lines_of(post.head)) + 1
-        return tuple(_entities_of(post.body, page=False, first_line=first, where=post.body))
+        return tuple(flag(_entities_of(post.body, page=False, first_line=first, where=post.body, file=file)))
     if is_markdown(kind):
         post = split_post(text) if kind == "post" else Post("", text)
         lines = lines_of(post.body)
         found: list[Entity] = []
         for piece in _pieces(post, text, lines):
-            found.extend(_entities_of(piece.html, page=False, first_line=piece.first_line, where=piece.source))
-        return tuple(found)
-    return tuple(_entities_of(text, page=kind == "page", first_line=1, where=text))
+            found.extend(
+                _entities_of(piece.html, page=False, first_line=piece.first_line, where=piece.source, file=file)
+            )
+        return tuple(flag(found))
+    return tuple(flag(_entities_of(text, page=kind == "page", first_line=1, where=text, file=file)))
 
 
-def _entities_of(html: str, *, page: bool, first_line: int, where: str) -> list[Entity]:
+def _entities_of(html: str, *, page: bool, first_line: int, where: str, file: str) -> list[Entity]:
     tree = dom.parse(html)
     root = dom.root(tree)
     article = (dom.first(tree, ARTICLE_SELECTOR) or root) if page else root
     clean.apply(article, clean.State(Options(), codec_for(html), Tokens()), clean.REMOVALS)
     found = find(article)
-    return describe(article, found, where, first_line) if found else []
+    return describe(article, found, where, first_line, file=file) if found else []
 
 
 def _join_blocks(first: str, second: str) -> str:
@@ -345,7 +377,7 @@ def _convert_html(
         first_line=first_line,
         details=details,
     )
-    if options.annotate is not Annotate.NONE and not options.annotate_suspicious:
+    if details or (options.annotate is not Annotate.NONE and not options.annotate_suspicious):
         from .suspicion import flag
 
         state.doubt = flag
@@ -355,7 +387,12 @@ def _convert_html(
         return part, state.entities, meta, notes
     source_text = dom.text(article)
     clean.apply(article, state)
+    if options.front_matter and meta.get("title"):
+        _drop_title(article, meta["title"], state)
     expected = codec.token.sub("", dom.text(article))
+    from . import render  # (not for entities: listing links renders nothing)
+    from .markup import Finisher
+
     finisher = Finisher(codec, tokens, liquid=liquid)
     markdown = finisher.finish(render.render(dom.events(article), codec, tokens))
     notes = [finisher.footnote(ref, entity) for ref, entity in state.footnotes.items()]
@@ -367,6 +404,7 @@ def _convert_html(
         tuple(state.added),
         state.repeated,
         tuple(state.footnotes),
+        definitions=tuple(notes),
     )
     return part, state.entities, meta, notes
 
@@ -400,6 +438,30 @@ def _write_html(
     notes = [safehtml.note(entity) for entity in state.footnotes.values()]
     part = Part(written, source_text, expected, tuple(state.removed), tuple(added), state.repeated, (), form)
     return part, notes
+
+
+_TITLE_BLOCKS = "h1, h2, h3, h4, h5, h6, p, div, center, section, article, blockquote"
+
+
+def _drop_title(article: dom.Node, title: str, state: clean.State) -> None:
+    """Drop the article's first block when it only repeats the title that the front matter
+    gives (their visible text compared without whitespace)."""
+    wanted = clean.squeeze(title)
+    if not clean.squeeze(dom.text(article)).startswith(wanted):
+        return
+    container: dom.Node | None = None  # the block that starts with the title, holding it
+    for node in dom.select(article, _TITLE_BLOCKS):
+        shown = clean.squeeze(dom.text(node))
+        if not shown:
+            continue
+        if container is not None and not any(dom.same(up, container) for up in dom.ancestors(node)):
+            return
+        if shown == wanted:
+            state.drop(node, "title")
+            return
+        if not shown.startswith(wanted):
+            return
+        container = node
 
 
 def _post_meta(post: Post) -> dict[str, str]:
@@ -481,6 +543,7 @@ def _page_meta(tree: dom.Tree, options: Options) -> dict[str, str]:
     if source:
         meta["source"] = source
     url = options.url or first_attr('link[rel="canonical"]', "href") or first_attr('meta[property="og:url"]', "content")
+    url = urls.link(url) if url else None
     if url:
         meta["url"] = url
     return meta

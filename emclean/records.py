@@ -62,14 +62,10 @@ def visible_text(result: Result) -> str:
     return text + "\n" if text else ""
 
 
-def entity_records(result: Result) -> list[dict[str, object]]:
-    """The entity records of a conversion, with `suspicious` and `reason` filled in (the
-    records `emclean entities --format json` prints)."""
-    if not result.entities:
-        return []
-    from .suspicion import flag
-
-    return [e.as_dict() for e in flag(list(result.entities))]
+def entity_records(result: Result, file: str = "-") -> list[dict[str, object]]:
+    """The entity records of a conversion of `file` (made with details: flagged if doubtful),
+    as `emclean entities --format json` prints them."""
+    return [{**e.as_dict(), "file": file} for e in result.entities]
 
 
 def convert_html(html: str, options: Options) -> dict[str, object]:
@@ -109,7 +105,7 @@ def added(html: object, url: object, settings: Settings) -> dict[str, object] | 
 
 def too_large(size: int, settings: Settings) -> str:
     """The reason given for a record over the size limit."""
-    return f"record of {human(size)} is over the {human(settings.max_bytes)} limit (--max-record-mb)"
+    return f"record of {human(size)} is over the {human(settings.max_bytes)} limit (--max-record-size)"
 
 
 def human(size: int) -> str:
@@ -209,7 +205,7 @@ def convert_batch(
     html_field: str = "html",
     id_field: str = "id",
     url_field: str | None = None,
-    max_record_mb: float = 8,
+    max_record_size: int = 8 * MB,
 ) -> Any:
     """Convert a partition of records, as a data engine hands it over; the same kind comes back.
 
@@ -220,9 +216,7 @@ def convert_batch(
     instead (tables have all four columns, null where they do not apply). Other fields are
     kept, in order. A table without the HTML column raises InputError.
     """
-    settings = Settings(
-        options or Options(), Fields(html_field, id_field, url_field), max_bytes=int(max_record_mb * MB)
-    )
+    settings = Settings(options or Options(), Fields(html_field, id_field, url_field), max_bytes=max_record_size)
     if type(batch).__module__.split(".")[0] in ("pandas", "pyarrow"):
         from . import tables
 

@@ -114,18 +114,18 @@ def test_a_50_mb_record_is_refused_and_the_run_goes_on(tmp_path: Path) -> None:
     huge, following = lines_of(out)
     assert code == 123
     assert huge == {"id": "huge", "error": huge["error"], "line": 1}
-    assert str(huge["error"]) == "record of 50 MB is over the 8 MB limit (--max-record-mb)"
+    assert str(huge["error"]) == "record of 50 MB is over the 8 MB limit (--max-record-size)"
     assert following["markdown"] == "好\n"
     assert err.startswith(f'emclean: {path}:1 (id "huge"): record of 50 MB')
 
 
-def test_max_record_mb_applies_to_parsed_records(tmp_path: Path) -> None:
-    """--max-record-mb sets the limit: under it a record converts, over it it fails."""
+def test_max_record_size_sets_the_limit(tmp_path: Path) -> None:
+    """--max-record-size sets the limit: under it a record converts, over it it fails."""
     path = write_jsonl(tmp_path / "in.jsonl", [{"id": 1, "html": "<p>" + "字" * 2000 + "</p>"}])
-    assert run("batch", str(path), "--max-record-mb", "1")[0] == 0
-    code, out, _ = run("batch", str(path), "--max-record-mb", "0.005", "-q")
+    assert run("batch", str(path), "--max-record-size", "1M")[0] == 0
+    code, out, _ = run("batch", str(path), "--max-record-size", "5000", "-q")
     assert code == 123
-    assert "record of 5.9 KB is over the 5.1 KB limit" in str(lines_of(out)[0]["error"])
+    assert "record of 5.9 KB is over the 4.9 KB limit" in str(lines_of(out)[0]["error"])
 
 
 def test_truncated_gzip_keeps_the_records_before_and_names_the_offset(tmp_path: Path) -> None:

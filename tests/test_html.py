@@ -400,3 +400,16 @@ def test_html_blocks_of_a_markdown_post_stay_html(html: str) -> None:
     result = emclean.convert(post, options)
     assert verify.check(result) == []
     assert emclean.convert(result.markdown, options).markdown == result.markdown
+
+
+def test_sanitized_markdown_post_to_html_passes_the_check() -> None:
+    """`--sanitize --to html` on a Markdown post: its HTML blocks become safe HTML blocks (checked
+    as HTML), everything else is inert Markdown, and the whole-output check accepts that."""
+    post = (
+        FRONT + "\nHello <img src=x onerror=alert(1)>\n\n<div><b>b</b><script>x</script></div>\n\n[a](javascript:x)\n"
+    )
+    result = emclean.convert(post, emclean.Options(sanitize=True, to=emclean.Target.HTML), name="p.md")
+    assert "<div><b>b</b></div>" in result.markdown
+    assert "onerror" not in result.markdown
+    assert "javascript" not in result.markdown
+    assert emclean.check(result) == []
