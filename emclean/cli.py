@@ -370,7 +370,7 @@ def entities(
     raise typer.Exit(code)
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES, context_settings=HELP)
 def batch(
     inputs: Annotated[
         list[str],
