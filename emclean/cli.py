@@ -177,7 +177,13 @@ def convert(
     annotate: AnnotateOpt = Annotate.NONE,
     annotate_suspicious: AnnotateSuspiciousOpt = False,
     output: Annotated[
-        OutputFormat, typer.Option("--format", case_sensitive=False, help="What to print.")
+        OutputFormat,
+        typer.Option(
+            "--format",
+            case_sensitive=False,
+            help='What to print. jsonl reads JSON Lines, one {"id", "html"} object per line, and prints one '
+            '{"id", "markdown", "text", "entities"} record per line (see `emclean batch`).',
+        ),
     ] = OutputFormat.MARKDOWN,
     diff: Annotated[bool, typer.Option("--diff", help="Show what would change instead of the output.")] = False,
     front_matter: Annotated[
@@ -198,7 +204,7 @@ def convert(
     """Convert one document to Markdown (or cleaned HTML) on stdout.
 
     --format jsonl reads JSON Lines instead: one {"id", "html"} object per line in, one
-    {"id", "markdown", "entities"} object per line out.
+    {"id", "markdown", "text", "entities"} object per line out (`emclean batch` on one input).
     """
     from . import commands
     from .options import Options
@@ -225,7 +231,15 @@ def convert(
     )
     limit = read_limit(max_size)
     if output is OutputFormat.JSONL:
-        code = commands.convert_stream(source, options, encoding, write_out, limit)
+        if encoding:
+            fail("--encoding does not apply to --format jsonl: JSON Lines are UTF-8")
+        from .records import Settings
+
+        settings = Settings(options) if max_size is None else Settings(options, max_bytes=limit)  # a record each
+        try:
+            code = commands.convert_jsonl(source, settings, jobs=os.cpu_count() or 1)
+        except (InputError, UsageError) as e:
+            fail(str(e))
         raise typer.Exit(code)
     try:
         commands.convert_one(source, options, output, diff=diff, encoding=encoding, write=write_out, limit=limit)
@@ -353,4 +367,108 @@ def entities(
         write=write_out,
         limit=read_limit(max_size),
     )
+    raise typer.Exit(code)
+
+
+@app.command(epilog=EXIT_CODES, context_settings=HELP)
+def batch(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            help="JSON Lines (.jsonl, .ndjson, .json; gzip or zstd) or Parquet files, folders of them "
+            "(taken in sorted order), or - for stdin.",
+            show_default=False,
+        ),
+    ],
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="A file (.jsonl, .jsonl.gz, .parquet), or a folder (an existing one, or a path ending in /) "
+            "for one output shard per input shard, of the same name and format. Default: JSON Lines on stdout.",
+        ),
+    ] = None,
+    html_field: Annotated[str, typer.Option("--html-field", help="The field holding each record's HTML.")] = "html",
+    id_field: Annotated[
+        str, typer.Option("--id-field", help="The field naming each record (kept in error records and messages).")
+    ] = "id",
+    url_field: Annotated[
+        str | None, typer.Option("--url-field", help="A field with each record's URL (relative links resolve).")
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: CPU count; 1: in-process).")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Skip the shards whose output is already there (outputs are whole).")
+    ] = False,
+    max_record_size: Annotated[
+        str,
+        typer.Option(
+            "--max-record-size",
+            metavar="SIZE",
+            help="A record larger than this (64M, 500K, 1G or bytes) is an error record, skipped through unread.",
+        ),
+    ] = "8M",
+    input_kind: Annotated[
+        InputKind,
+        typer.Option(
+            "--input",
+            case_sensitive=False,
+            help="What each record is (default: HTML unless it starts with front matter).",
+        ),
+    ] = InputKind.AUTO,
+    to: Annotated[
+        Target,
+        typer.Option(
+            "--to",
+            case_sensitive=False,
+            help="What each record's HTML becomes: markdown (the markdown field), html (cleaned, safe HTML, the html "
+            "field), or auto (HTML stays HTML; JSON Lines output only).",
+        ),
+    ] = Target.MARKDOWN,
+    annotate: AnnotateOpt = Annotate.NONE,
+    annotate_suspicious: AnnotateSuspiciousOpt = False,
+    front_matter: Annotated[
+        bool, typer.Option("--front-matter", help="Pages: emit title, date, source and url as YAML front matter.")
+    ] = False,
+    keep_charts: Annotated[bool, typer.Option("--keep-charts", help="Keep live K-line quote charts.")] = False,
+    liquid: Annotated[
+        bool | None,
+        typer.Option(
+            "--liquid/--no-liquid", help="Write {{ and {% so that Liquid does not run them (default: for Jekyll posts)."
+        ),
+    ] = None,
+    sanitize: SanitizeOpt = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors (no progress, no summary).")] = False,
+) -> None:
+    """Convert dataset records (JSON Lines or Parquet) on every core: each record keeps its fields,
+    its HTML becomes markdown, text and entities; a record that fails gets error instead.
+
+    Output keeps the input order. Exit 123 if any record failed, 2 if an input cannot be used."""
+    from . import commands
+    from .options import Options
+    from .records import Fields, Settings
+
+    options = Options(
+        annotate=annotate,
+        annotate_suspicious=annotate_suspicious,
+        keep_charts=keep_charts,
+        input_kind=input_kind,
+        front_matter=front_matter,
+        liquid=liquid,
+        to=to,
+        sanitize=sanitize,
+    )
+    from .files import parse_size
+
+    try:
+        max_bytes = parse_size(max_record_size)
+    except ValueError as e:
+        fail(f"--max-record-size: {e}")
+    settings = Settings(options, Fields(html_field, id_field, url_field), max_bytes=max_bytes)
+    try:
+        code = commands.batch(inputs, output, settings, jobs=jobs or os.cpu_count() or 1, resume=resume, quiet=quiet)
+    except (InputError, UsageError) as e:
+        fail(str(e))
     raise typer.Exit(code)

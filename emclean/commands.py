@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from . import files
 from .entities import FIELDS
@@ -16,7 +16,12 @@ from .errors import InputError
 from .files import shown
 from .options import Options, OutputFormat
 from .pipeline import Result, convert
+from .records import entity_records, visible_text
 from .stdio import EXIT_FAILED, EXIT_OK, EXIT_USAGE, say
+
+if TYPE_CHECKING:
+    from .batch import Report
+    from .records import Settings
 
 Writer = Callable[[str], None]
 
@@ -27,24 +32,6 @@ def read_source(source: str, encoding: str | None, limit: int | None = None) -> 
     return files.read_input(source, encoding, limit=files.max_size() if limit is None else limit)
 
 
-def visible_text(result: Result) -> str:
-    """What a reader sees of the converted document (its front matter left out)."""
-    from . import commonmark
-    from .document import split_post
-
-    body = result.markdown
-    if result.kind in ("post", "html-post") or body.startswith("---"):
-        with contextlib.suppress(InputError):
-            body = split_post(body).body
-    if result.to == "html" or any(part.form == "html-block" for part in result.parts):
-        from . import safehtml
-
-        text = safehtml.shown(body if result.to == "html" else commonmark.to_html(body))
-    else:
-        text = commonmark.read(body).text
-    return text + "\n" if text else ""
-
-
 def record(result: Result, file: str = "-") -> dict[str, object]:
     """The JSON form of a conversion of `file` (its links flagged as `emclean entities` flags them)."""
     return {
@@ -53,11 +40,6 @@ def record(result: Result, file: str = "-") -> dict[str, object]:
         "entities": entity_records(result, file),
         "meta": {"kind": result.kind, **result.meta},
     }
-
-
-def entity_records(result: Result, file: str = "-") -> list[dict[str, object]]:
-    """The entity records of a conversion of `file` (made with details: flagged if doubtful)."""
-    return [{**e.as_dict(), "file": file} for e in result.entities]
 
 
 def convert_one(
@@ -315,27 +297,58 @@ def _mark(row: Sequence[str], by_file: bool) -> tuple[str, ...]:
     return (*row, "!" if doubtful else "")
 
 
-def convert_stream(source: str, options: Options, encoding: str | None, write: Writer, limit: int | None = None) -> int:
-    """`emclean convert --format jsonl`: {"id", "html"} per line → {"id", "markdown", "entities"}."""
-    import json
+def batch(
+    inputs: list[str],
+    output: str | None,
+    settings: Settings,
+    *,
+    jobs: int,
+    resume: bool,
+    quiet: bool,
+    summary: bool = True,
+) -> int:
+    """`emclean batch`: dataset shards in, their records converted; return the exit code.
 
-    text = read_source(source, encoding, limit).content
-    failed = 0
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        ident: object = None
-        try:
-            item = json.loads(line)
-            if not isinstance(item, dict) or not isinstance(item.get("html"), str):
-                raise InputError('expected an object with an "html" string')
-            ident = item.get("id")
-            result = convert(item["html"], options, details=True)
-        except (ValueError, InputError) as e:
-            failed += 1
-            say(f"emclean: {shown(source)}:{number}: {e}")
-            write(json.dumps({"id": ident, "error": str(e)}, ensure_ascii=False) + "\n")
-            continue
-        out = {"id": ident, result.to: result.markdown, "entities": entity_records(result)}
-        write(json.dumps(out, ensure_ascii=False) + "\n")
-    return EXIT_FAILED if failed else EXIT_OK
+    Every input is looked at before any work (format, columns): a problem there is a message
+    per input and exit 2. Then a message per failed record (each names its shard, line or row,
+    and id), a progress bar on a terminal, and a summary line (unless `quiet` or not `summary`)."""
+    from . import batch as batching
+
+    plan = batching.plan(inputs, output, settings, resume=resume)
+    if plan.problems:
+        for problem in plan.problems:
+            say(f"emclean: {problem}")
+        return 2
+    tty = terminal(sys.stderr) and not quiet
+    total = sum(job.shard.size for job in plan.jobs)
+    with _record_progress(total) if tty else contextlib.nullcontext() as bar:
+        shown = [0.0]
+
+        def progress(position: int, report: Report) -> None:
+            now = report.elapsed
+            if bar is not None and now - shown[0] >= 0.2:
+                from . import console
+
+                shown[0] = now
+                console.advance_records(bar, position, report.records, report.failed, now)
+
+        report = batching.run(plan, settings, jobs, say, progress if tty else None)
+    if summary and not quiet:
+        if tty:
+            from . import console
+
+            console.summary(report.rows())
+        else:
+            say("emclean: " + report.line())
+    return report.return_code
+
+
+def _record_progress(total: int) -> AbstractContextManager[Any]:
+    from . import console
+
+    return console.record_progress(total, "emclean batch")
+
+
+def convert_jsonl(source: str, settings: Settings, *, jobs: int) -> int:
+    """`emclean convert --format jsonl`: `emclean batch` on one input, to stdout, no summary."""
+    return batch([source], None, settings, jobs=jobs, resume=False, quiet=False, summary=False)

@@ -211,3 +211,29 @@ def _fitting(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int) 
 def error(message: str) -> None:
     """One error line on stderr, in red on a terminal."""
     _console(stderr=True).print(Text(message, style="red"))
+
+
+@contextmanager
+def record_progress(total: int | None, label: str) -> Iterator[Progress]:
+    """A progress bar on stderr for a stream of records: the bytes read of `total` (a pulse
+    when it is unknown), records per second and errors; refreshed by the caller."""
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[counts]}"),
+        TimeElapsedColumn(),
+        console=_console(stderr=True),
+        auto_refresh=False,
+        transient=True,
+    )
+    bar.add_task(label, total=total or None, counts="")
+    with bar:
+        yield bar
+
+
+def advance_records(bar: Progress, position: int, records: int, errors: int, seconds: float) -> None:
+    """Move the record bar to `position` (bytes read) and show the counts."""
+    task = bar.tasks[0].id
+    rate = f", {records / seconds:,.0f} records/s" if seconds > 0 else ""
+    bar.update(task, completed=position, counts=f"{records:,} records{rate}, {errors:,} errors")
+    bar.refresh()

@@ -284,6 +284,30 @@ def stage(
         raise _write_error(e) from None
 
 
+def create(path: Path) -> Staged:
+    """The first half of an atomic write of a file made piece by piece (a dataset shard):
+    an empty temp file next to `path`, open for writing at `Staged.fd`, with the permission
+    bits of the file it replaces (the umask's for a new file). Finish with `commit`, or
+    `abandon`; a kill before the rename leaves `path` as it was."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    except OSError as e:
+        raise _write_error(e) from None
+    try:
+        return _temp(path, b"", mode)
+    except OSError as e:
+        raise _write_error(e) from None
+
+
+@functools.cache
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def flush(staged: list[Staged]) -> None:
     """Hand the data of many staged files to the disk at once (`sync_file_range`, Linux), so
     that the first `commit`'s journal commit covers them all instead of one commit per file.

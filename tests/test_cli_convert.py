@@ -134,12 +134,15 @@ def test_format_jsonl_stream() -> None:
 
 
 def test_jsonl_bad_record_is_reported_and_the_rest_converted() -> None:
-    """A broken line gives an error record and exit 123; the good lines still convert."""
-    lines = 'not json\n{"id": 2, "html": "<p>好</p>"}\n'
+    """A broken line gives an error record and exit 123; the good lines still convert.
+
+    (The broken line is not the first: input whose first line is not a JSON object is refused
+    whole as not JSON Lines, issue 11.)"""
+    lines = '{"id": 1, "html": "<p>好</p>"}\nnot json\n{"id": 2, "html": "<p>好</p>"}\n'
     code, out, err = run("convert", "-", "--format", "jsonl", stdin=lines)
     assert code == 123
-    assert json.loads(out.splitlines()[1])["markdown"] == "好\n"
-    assert "-:1:" in err
+    assert json.loads(out.splitlines()[2])["markdown"] == "好\n"
+    assert "-:2:" in err
 
 
 def test_diff_when_piped_is_a_unified_diff(tmp_path: Path) -> None:
