@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT))
 from emclean import dom, files, render  # noqa: E402
 from emclean.codec import Tokens, codec_for  # noqa: E402
 from emclean.document import split_post  # noqa: E402
-from emclean.fix import might_need_work  # noqa: E402
+from emclean.fix import Settings, WriteBack, might_need_work  # noqa: E402
+from emclean.options import Options  # noqa: E402
 from emclean.tree import files as walk  # noqa: E402
 
 
@@ -50,7 +51,8 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="read, parse and render only")
     args = parser.parse_args()
     start = time.perf_counter()
-    paths = (str(p) for p in walk([Path(args.folder)], [], []) if might_need_work(p))
+    settings = Settings(Options(), WriteBack.YES, None, None)
+    paths = (str(p) for p in walk([Path(args.folder)], [], []) if might_need_work(p, settings))
     batches = iter(lambda: list(islice(paths, 32)), [])
     with ProcessPoolExecutor(os.cpu_count() or 1) as pool:
         count = sum(pool.map(_batch, ((batch, not args.no_write) for batch in batches)))

@@ -13,18 +13,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .errors import EmcleanError, InputError, UsageError, VerifyError
-from .options import Annotate, InputKind, Options, OutputFormat
+from .options import Annotate, InputKind, Options, OutputFormat, Target
 
 if TYPE_CHECKING:
     from .entities import Entity
     from .pipeline import Result, convert
     from .pipeline import entities as list_entities
+    from .records import convert_batch
     from .verify import check
 
 __version__ = "0.1.0"
 
 _LAZY = {
     "convert": ("pipeline", "convert"),
+    "convert_batch": ("records", "convert_batch"),
     "list_entities": ("pipeline", "entities"),
     "Result": ("pipeline", "Result"),
     "Entity": ("entities", "Entity"),
@@ -52,10 +54,12 @@ __all__ = [
     "Options",
     "OutputFormat",
     "Result",
+    "Target",
     "UsageError",
     "VerifyError",
     "__version__",
     "check",
     "convert",
+    "convert_batch",
     "list_entities",
 ]

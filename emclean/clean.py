@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import dom, limits
+from . import dom, limits, urls
 from .codec import Codec, Tokens
 from .entities import Entity, annotation, describe, find, is_chart
 from .options import Annotate, Options
@@ -44,7 +44,6 @@ def squeeze(text: str) -> str:
 _AD_TEXT = frozenset(squeeze(ad) for ad in ADS)
 # Links that are ads or tracking, not article links: their text stays, the link goes.
 _AD_HREF = re.compile(r"acttg\.eastmoney\.com|ai\.eastmoney\.com", re.I)
-_SAFE_SCHEME = re.compile(r"^(?:https?:|mailto:)", re.I)
 _IMAGE_CHART = re.compile(r"GetPic\.aspx|webquoteklinepic", re.I)
 
 
@@ -126,12 +125,13 @@ def unwrap_entities(root: dom.Node, state: State) -> None:
     found = find(root)
     if not found:
         return
-    if state.details or (state.options.annotate is not Annotate.NONE and not state.options.annotate_suspicious):
+    mode = state.options.annotate
+    # the context is read by the doubt and by an inline note (is the code already there?)
+    if state.details or state.doubt is not None or mode is Annotate.INLINE:
         state.entities = describe(root, found, state.source, state.first_line)
     else:  # nobody will read the context or line: skip the work
         state.entities = [entity for _, entity in found]
-    mode = state.options.annotate
-    if mode is not Annotate.NONE and not state.options.annotate_suspicious and state.doubt is not None:
+    if state.doubt is not None:
         state.entities = state.doubt(state.entities)
     ids = {node.mem_id for node, _ in found}
     steps = []
@@ -169,34 +169,23 @@ def _inside(node: dom.Node, ids: set[int], *, links: bool) -> bool:
 
 
 def fix_links(root: dom.Node, state: State) -> None:
-    """Keep http(s)/mailto links; other links (javascript:, ads, anchors) become text."""
+    """Keep http(s)/mailto links (see urls.py); other links (javascript:, ads, anchors,
+    relative links without a base URL) become text."""
     for node in dom.select(root, "a"):
-        href = (dom.get(node, "href") or "").strip()
-        if href.startswith("//"):
-            href = "https:" + href
-        elif (
-            href
-            and not _SAFE_SCHEME.match(href)
-            and state.base_url
-            and not re.match(r"^[a-z][a-z0-9+.-]*:", href, re.I)
-        ):
-            from urllib.parse import urljoin
-
-            href = urljoin(state.base_url, href)
-        if href and _SAFE_SCHEME.match(href) and not _AD_HREF.search(href) and not is_chart(node):
+        href = urls.link(dom.get(node, "href") or "", state.base_url)
+        if href and not _AD_HREF.search(href) and not is_chart(node):
             dom.set_attrs(node, {"href": href})
         else:
             dom.unwrap(node)
 
 
 def fix_images(root: dom.Node, state: State) -> None:
-    """Images keep src and alt; protocol-relative sources get https; script sources go
-    (inline `data:image/...` pictures stay: they are pictures)."""
+    """Images keep src and alt; the src as urls.py writes it (protocol-relative ones get
+    https, relative ones the page's URL); script and SVG sources, and relative ones
+    without a page URL, go with their image (inline `data:image/...` pictures stay)."""
     for node in dom.select(root, "img"):
-        src = (dom.get(node, "src") or "").strip()
-        if src.startswith("//"):
-            src = "https:" + src
-        if not src or re.match(r"^(?:javascript:|vbscript:|data:(?!image/))", src, re.I):
+        src = urls.image(dom.get(node, "src") or "", state.base_url)
+        if src is None:
             state.drop(node, "image")
             continue
         values = {"src": src}

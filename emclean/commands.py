@@ -8,62 +8,55 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from . import files
 from .entities import FIELDS
 from .errors import InputError
+from .files import shown
 from .options import Options, OutputFormat
 from .pipeline import Result, convert
+from .records import entity_records, visible_text
+from .stdio import EXIT_FAILED, EXIT_OK, EXIT_USAGE, say
+
+if TYPE_CHECKING:
+    from .batch import Report
+    from .records import Settings
 
 Writer = Callable[[str], None]
 
 
-def read_source(source: str, encoding: str | None) -> files.Text:
-    """A file, or stdin for "-"."""
-    if source == "-":
-        return files.decode(sys.stdin.buffer.read(), encoding)
-    return files.read(Path(source), encoding)
+def read_source(source: str, encoding: str | None, limit: int | None = None) -> files.Text:
+    """A file (a FIFO or device named here is read as a stream), or stdin for "-"; at most
+    `limit` bytes (default: `files.max_size()`)."""
+    return files.read_input(source, encoding, limit=files.max_size() if limit is None else limit)
 
 
-def visible_text(result: Result) -> str:
-    """What a reader sees of the converted document (its front matter left out)."""
-    from . import commonmark
-    from .document import split_post
-
-    body = result.markdown
-    if result.kind == "post" or body.startswith("---"):
-        with contextlib.suppress(InputError):
-            body = split_post(body).body
-    text = commonmark.read(body).text
-    return text + "\n" if text else ""
-
-
-def record(result: Result) -> dict[str, object]:
-    """The JSON form of a conversion (its links flagged as `emclean entities` flags them)."""
+def record(result: Result, file: str = "-") -> dict[str, object]:
+    """The JSON form of a conversion of `file` (its links flagged as `emclean entities` flags them)."""
     return {
-        "markdown": result.markdown,
+        result.to: result.markdown,
         "text": visible_text(result),
-        "entities": entity_records(result),
+        "entities": entity_records(result, file),
         "meta": {"kind": result.kind, **result.meta},
     }
 
 
-def entity_records(result: Result) -> list[dict[str, object]]:
-    """The entity records of a conversion, with `suspicious` and `reason` filled in."""
-    if not result.entities:
-        return []
-    from .suspicion import flag
-
-    return [e.as_dict() for e in flag(list(result.entities))]
-
-
 def convert_one(
-    source: str, options: Options, output: OutputFormat, *, diff: bool, encoding: str | None, write: Writer
+    source: str,
+    options: Options,
+    output: OutputFormat,
+    *,
+    diff: bool,
+    encoding: str | None,
+    write: Writer,
+    limit: int | None = None,
 ) -> None:
-    """`emclean convert`: one document in, its Markdown (or diff, text, JSON) out."""
-    text = read_source(source, encoding)
-    result = convert(text.content, options, details=output is OutputFormat.JSON)
+    """`emclean convert`: one document in, its Markdown or HTML (or diff, text, JSON) out."""
+    text = read_source(source, encoding, limit)
+    result = convert(text.content, options, details=output is OutputFormat.JSON, name=_name(source))
+    for warning in result.warnings:
+        say(f"emclean: {shown(source)}: {warning}")
     if diff:
         show_diff(text.content, result.markdown, source, write)
     elif output is OutputFormat.TEXT:
@@ -71,16 +64,21 @@ def convert_one(
     elif output is OutputFormat.JSON:
         import json
 
-        write(json.dumps(record(result), ensure_ascii=False, indent=2) + "\n")
+        write(json.dumps(record(result, source), ensure_ascii=False, indent=2) + "\n")
     else:
         write(result.markdown)
+
+
+def _name(source: str) -> str | None:
+    """The file name a document's type is read from (None for stdin)."""
+    return None if source == "-" else source
 
 
 def show_diff(old: str, new: str, path: str, write: Writer) -> None:
     """A rich diff on a terminal, a plain unified diff otherwise."""
     from .diffs import unified
 
-    print_diff(unified(old, new, path), write)
+    print_diff(unified(old, new, shown(path)), write)
 
 
 def print_diff(diff: str, write: Writer) -> None:
@@ -101,12 +99,6 @@ def terminal(stream: TextIO | None = None) -> bool:
     return bool(getattr(target, "isatty", lambda: False)()) and os.environ.get("TERM") != "dumb"
 
 
-def say(message: str) -> None:
-    """One message line on stderr."""
-    sys.stderr.write(message + "\n")
-    sys.stderr.flush()
-
-
 def fix(
     paths: list[str],
     options: Options,
@@ -121,8 +113,14 @@ def fix(
     verbose: bool,
     encoding: str | None,
     write: Writer,
+    html_to_markdown: bool = False,
+    limit: int | None = None,
 ) -> int:
-    """`emclean fix`: clean every post under `paths` in place; return the exit code."""
+    """`emclean fix`: clean every post under `paths` in place; return the exit code.
+
+    Each file that changes (or would) is named on stderr (`fixed PATH`, `would fix PATH`),
+    each that fails with its cause; `verbose` names the others too; `quiet` only failures.
+    """
     from .files import fsync_folder
     from .fix import SKIPPED, Outcome, Report, Settings, Status, WriteBack, might_need_work, process_batch
     from .parallel import run
@@ -135,33 +133,39 @@ def fix(
     if problems:
         for problem in problems:
             say(f"emclean: {problem}")
-        return 2
+        return EXIT_USAGE
     report = Report(check=check or diff)
-    settings = Settings(options, write_back, backup, encoding)
+    settings = Settings(options, write_back, backup, encoding, _limit(limit), html_to_markdown)
     folders: set[str] = set()
     tty = terminal(sys.stderr) and not quiet
     total = sum(1 for _ in files(tops, include, exclude)) if tty else 0
+    changed = "fixed " if write_back.writes else "would fix "
 
     def jobs_to_do() -> Iterator[tuple[str, Settings]]:
         # A look at the raw bytes skips files without Eastmoney markup unparsed: a re-run
-        # over a clean tree costs little more than reading it.
+        # over a clean tree costs little more than reading it (to sanitize, all are read).
         for path in files(tops, include, exclude):
-            if might_need_work(path):
+            if options.sanitize or might_need_work(path, settings):
                 yield (str(path), settings)
             else:
-                done(SKIPPED)
+                done(Outcome(str(path), Status.SKIPPED) if verbose else SKIPPED)
 
     def done(outcome: Outcome) -> None:
         report.add(outcome)
         if outcome.folder:
             folders.add(outcome.folder)
+        for warning in outcome.warnings:
+            say(f"emclean: {shown(outcome.path)}: {warning}")
         if outcome.status is Status.FAILED:
-            say(f"emclean: {outcome.path}: {outcome.message}")
+            say(f"emclean: {shown(outcome.path)}: {outcome.message}")
         elif outcome.status is Status.CHANGED:
-            if verbose:
-                say(("fixed " if write_back.writes else "would fix ") + outcome.path)
+            if not quiet:
+                renamed = f" → {shown(outcome.renamed)}" if outcome.renamed else ""
+                say(changed + shown(outcome.path) + renamed)
             if outcome.diff:
                 print_diff(outcome.diff, write)
+        elif verbose:
+            say(f"{outcome.status.value} {shown(outcome.path)}")
         if bar is not None and (report.scanned % 50 == 0 or report.scanned == total):
             from . import console
 
@@ -175,6 +179,11 @@ def fix(
     if not quiet or report.failed:
         _summary(report, write_back.writes, tty)
     return report.return_code
+
+
+def _limit(limit: int | None) -> int:
+    """The read limit to use: the one given, else `files.max_size()` (env or default)."""
+    return files.max_size() if limit is None else limit
 
 
 def _progress(total: int) -> AbstractContextManager[Any]:
@@ -212,8 +221,13 @@ def entities(
     jobs: int,
     encoding: str | None,
     write: Writer,
+    limit: int | None = None,
 ) -> int:
-    """`emclean entities`: list, decode and doubt the entity links of the inputs."""
+    """`emclean entities`: list, decode and doubt the entity links of the inputs.
+
+    An input that cannot be read is named on stderr with its cause and the others are still
+    listed; the exit code is then 123 (as `fix`'s for a file that failed).
+    """
     from . import inventory
     from .parallel import each, run
     from .suspicion import flag_across
@@ -221,26 +235,32 @@ def entities(
 
     found: list[inventory.Found] = []
     paths = [s for s in sources if s != "-"]
-    unusable = 0
+    limit = _limit(limit)
+    failed = 0
     if "-" in sources:
-        text = read_source("-", encoding)
-        found.append(inventory.scan_text(text.content, "-"))
+        try:
+            text = read_source("-", encoding, limit)
+        except InputError as e:
+            found.append(inventory.Found("-", error=str(e)))
+        else:
+            found.append(inventory.scan_text(text.content, "-"))
     if paths:
         files_found, problems = discover([Path(p) for p in paths])
         for problem in problems:
             say(f"emclean: {problem}")
-        unusable += len(problems)
+        failed += len(problems)
+        named = {str(Path(p)) for p in paths}  # read as streams if FIFOs; what a walk finds never is
         run(
             each(inventory.scan_file),
-            [(str(p), encoding) for p in files_found],
+            [inventory.Job(str(p), encoding, limit, str(p) in named) for p in files_found],
             jobs,
             found.append,
             before_pool=_preload,
         )
     for item in found:
         if item.error:
-            say(f"emclean: {item.file}: {item.error}")
-            unusable += 1
+            say(f"emclean: {shown(item.file)}: {item.error}")
+            failed += 1
     everything = flag_across(e for item in found for e in item.entities)
     chosen = inventory.select(everything, kinds, suspicious_only)
     fmt = output or ("table" if terminal() else "tsv")
@@ -259,11 +279,11 @@ def entities(
             files_with = len({e.file for e in chosen})
             doubtful = sum(e.suspicious for e in chosen)
             total = f"{len(chosen):,} links in {files_with:,} files, {len(rows):,} rows, {doubtful:,} suspicious"
-            shown = [_mark(r, by_file) for r in rows]
-            console.entity_table([*headers, ""], shown, total)
+            shown_rows = [_mark(r, by_file) for r in rows]
+            console.entity_table([*headers, "doubt"], shown_rows, total)
         else:
             write(inventory.as_csv(headers, rows, delimiter="\t"))
-    return 2 if unusable else 0
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def _preload() -> None:
@@ -277,27 +297,58 @@ def _mark(row: Sequence[str], by_file: bool) -> tuple[str, ...]:
     return (*row, "!" if doubtful else "")
 
 
-def convert_stream(source: str, options: Options, encoding: str | None, write: Writer) -> int:
-    """`emclean convert --format jsonl`: {"id", "html"} per line → {"id", "markdown", "entities"}."""
-    import json
+def batch(
+    inputs: list[str],
+    output: str | None,
+    settings: Settings,
+    *,
+    jobs: int,
+    resume: bool,
+    quiet: bool,
+    summary: bool = True,
+) -> int:
+    """`emclean batch`: dataset shards in, their records converted; return the exit code.
 
-    text = read_source(source, encoding).content
-    failed = 0
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        ident: object = None
-        try:
-            item = json.loads(line)
-            if not isinstance(item, dict) or not isinstance(item.get("html"), str):
-                raise InputError('expected an object with an "html" string')
-            ident = item.get("id")
-            result = convert(item["html"], options, details=True)
-        except (ValueError, InputError) as e:
-            failed += 1
-            sys.stderr.write(f"emclean: {source}:{number}: {e}\n")
-            write(json.dumps({"id": ident, "error": str(e)}, ensure_ascii=False) + "\n")
-            continue
-        out = {"id": ident, "markdown": result.markdown, "entities": entity_records(result)}
-        write(json.dumps(out, ensure_ascii=False) + "\n")
-    return 123 if failed else 0
+    Every input is looked at before any work (format, columns): a problem there is a message
+    per input and exit 2. Then a message per failed record (each names its shard, line or row,
+    and id), a progress bar on a terminal, and a summary line (unless `quiet` or not `summary`)."""
+    from . import batch as batching
+
+    plan = batching.plan(inputs, output, settings, resume=resume)
+    if plan.problems:
+        for problem in plan.problems:
+            say(f"emclean: {problem}")
+        return 2
+    tty = terminal(sys.stderr) and not quiet
+    total = sum(job.shard.size for job in plan.jobs)
+    with _record_progress(total) if tty else contextlib.nullcontext() as bar:
+        shown = [0.0]
+
+        def progress(position: int, report: Report) -> None:
+            now = report.elapsed
+            if bar is not None and now - shown[0] >= 0.2:
+                from . import console
+
+                shown[0] = now
+                console.advance_records(bar, position, report.records, report.failed, now)
+
+        report = batching.run(plan, settings, jobs, say, progress if tty else None)
+    if summary and not quiet:
+        if tty:
+            from . import console
+
+            console.summary(report.rows())
+        else:
+            say("emclean: " + report.line())
+    return report.return_code
+
+
+def _record_progress(total: int) -> AbstractContextManager[Any]:
+    from . import console
+
+    return console.record_progress(total, "emclean batch")
+
+
+def convert_jsonl(source: str, settings: Settings, *, jobs: int) -> int:
+    """`emclean convert --format jsonl`: `emclean batch` on one input, to stdout, no summary."""
+    return batch([source], None, settings, jobs=jobs, resume=False, quiet=False, summary=False)

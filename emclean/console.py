@@ -10,7 +10,8 @@ import difflib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from rich.console import Console
+from rich.cells import cell_len, chop_cells
+from rich.console import Console, JustifyMethod
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
@@ -30,11 +31,18 @@ def _console(stderr: bool = False) -> Console:
 def show_diff(diff: str) -> None:
     """A unified diff, colored, with the characters that changed in a line highlighted.
 
-    Lines wrap at the terminal width and are never truncated.
+    A line longer than the terminal is cut into rows of its width, each row starting with
+    the line's `-`/`+`/space gutter: nothing is truncated, and no row of a Chinese paragraph
+    (one long line) reads as a line of its own.
     """
     console = _console()
+    width = console.width
     removed: list[str] = []
     added: list[str] = []
+
+    def show(line: Text, header: bool = False) -> None:
+        for row in _rows(line, width, header):
+            console.print(row, no_wrap=True, overflow="ignore", crop=False)
 
     def flush() -> None:
         for k in range(max(len(removed), len(added))):
@@ -42,22 +50,22 @@ def show_diff(diff: str) -> None:
             right = added[k] if k < len(added) else None
             if left is not None and right is not None:
                 old, new = _char_diff(left, right)
-                console.print(old)
-                console.print(new)
+                show(old)
+                show(new)
             elif left is not None:
-                console.print(Text("-" + left, style=_OLD))
+                show(Text("-" + left, style=_OLD))
             elif right is not None:
-                console.print(Text("+" + right, style=_NEW))
+                show(Text("+" + right, style=_NEW))
         removed.clear()
         added.clear()
 
     for line in lines_of(diff):
         body = line.rstrip("\r\n")
         if body.startswith(("--- ", "+++ ")) and not removed and not added:
-            console.print(Text(body, style="bold"))
+            show(Text(body, style="bold"), header=True)
         elif body.startswith("@@"):
             flush()
-            console.print(Text(body, style="cyan"))
+            show(Text(body, style="cyan"), header=True)
         elif body.startswith("-"):
             if added:
                 flush()
@@ -66,8 +74,30 @@ def show_diff(diff: str) -> None:
             added.append(body[1:])
         else:
             flush()
-            console.print(Text(body, style="dim"))
+            show(Text(body, style="dim"))
     flush()
+
+
+def _rows(line: Text, width: int, header: bool) -> list[Text]:
+    """`line` (gutter character first) cut into rows of at most `width` cells, each row
+    starting with the gutter again; a header line (`---`, `+++`, `@@`) continues unmarked."""
+    if "\t" in line.plain:  # as the terminal would show them, so that the rows fit
+        line = line.copy()
+        line.expand_tabs(8)
+    if cell_len(line.plain) <= width or width < 2:
+        return [line]
+    gutter, body = (Text(" ") if header else line[:1]), line[1:]
+    offsets = []
+    at = 0
+    for piece in chop_cells(body.plain, width - 1):
+        at += len(piece)
+        offsets.append(at)
+    rows = []
+    for n, part in enumerate(body.divide(offsets[:-1])):
+        row = line[:1].copy() if n == 0 else gutter.copy()
+        row.append_text(part)
+        rows.append(row)
+    return rows
 
 
 def _char_diff(old: str, new: str) -> tuple[Text, Text]:
@@ -122,22 +152,88 @@ def summary(rows: Sequence[tuple[str, str]], style: str = "bold") -> None:
     console.print(line)
 
 
+# Entity table columns that may be cut at any character (paths, names, Chinese text, URLs),
+# columns that wrap at spaces (English phrases); every other column is never wrapped.
+_FOLD = frozenset({"file", "name", "url", "context"})
+_WRAP = frozenset({"reason"})
+_NUMERIC = frozenset({"count", "files", "line", "suspicious"})
+# The columns given up, in this order, while the table is wider than the terminal.
+_DROP_FIRST = ("url", "secid", "market", "suspicious", "line", "files", "kind", "context", "count", "code", "reason")
+_NARROW = 8  # the fewest cells a folding column gets
+
+
 def entity_table(headers: Sequence[str], rows: Sequence[Sequence[str]], total: str) -> None:
-    """The entity inventory as a table on stdout, with a one-line total."""
+    """The entity inventory as a table on stdout, with a one-line total.
+
+    It fits the terminal: wide columns fold, and columns are dropped (least useful first)
+    rather than breaking a code or a kind over two lines.
+    """
     console = _console()
+    keep = _fitting(headers, rows, console.width)
     table = Table(show_edge=False, header_style="bold", pad_edge=False)
-    numeric = ("count", "files", "line", "suspicious")
-    for h in headers:
-        table.add_column(h, justify="right" if h in numeric else "left", overflow="fold")
+    for i in keep:
+        name = headers[i]
+        justify: JustifyMethod = "right" if name in _NUMERIC else "left"
+        if name in _FOLD or name in _WRAP:
+            table.add_column(name, justify=justify, overflow="fold", min_width=min(_NARROW, _natural(i, headers, rows)))
+        else:
+            table.add_column(name, justify=justify, no_wrap=True)
     for row in rows:
-        cells = [Text(c) for c in row]
-        if row and row[-1] == "!":
-            cells = [Text(c, style="yellow") for c in row]
-        table.add_row(*cells)
+        style = "yellow" if row and row[-1] == "!" else ""
+        table.add_row(*(Text(row[i], style=style) for i in keep))
     console.print(table)
     console.print(Text(total, style="dim"))
+
+
+def _natural(i: int, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> int:
+    return max(cell_len(headers[i]), *(cell_len(row[i]) for row in rows)) if rows else cell_len(headers[i])
+
+
+def _fitting(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int) -> list[int]:
+    """The columns to show: all of them if they fit `width`, else without the least useful."""
+    need = []
+    for i, name in enumerate(headers):
+        natural = _natural(i, headers, rows)
+        if name in _FOLD:
+            natural = min(natural, max(_NARROW, cell_len(name)))
+        elif name in _WRAP:
+            words = [cell_len(w) for row in rows for w in row[i].split()]
+            natural = min(natural, max([cell_len(name), *words]))
+        need.append(natural)
+    keep = list(range(len(headers)))
+    for name in _DROP_FIRST:
+        if sum(need[i] for i in keep) + 3 * (len(keep) - 1) <= width:
+            break
+        keep = [i for i in keep if headers[i] != name]
+    return keep
 
 
 def error(message: str) -> None:
     """One error line on stderr, in red on a terminal."""
     _console(stderr=True).print(Text(message, style="red"))
+
+
+@contextmanager
+def record_progress(total: int | None, label: str) -> Iterator[Progress]:
+    """A progress bar on stderr for a stream of records: the bytes read of `total` (a pulse
+    when it is unknown), records per second and errors; refreshed by the caller."""
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[counts]}"),
+        TimeElapsedColumn(),
+        console=_console(stderr=True),
+        auto_refresh=False,
+        transient=True,
+    )
+    bar.add_task(label, total=total or None, counts="")
+    with bar:
+        yield bar
+
+
+def advance_records(bar: Progress, position: int, records: int, errors: int, seconds: float) -> None:
+    """Move the record bar to `position` (bytes read) and show the counts."""
+    task = bar.tasks[0].id
+    rate = f", {records / seconds:,.0f} records/s" if seconds > 0 else ""
+    bar.update(task, completed=position, counts=f"{records:,} records{rate}, {errors:,} errors")
+    bar.refresh()

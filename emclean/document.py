@@ -1,4 +1,4 @@
-"""Documents: sniff a post, page or fragment; split a post; find and rejoin its HTML.
+"""Documents: what a file is (`kind_of`); split a post; find and rejoin its HTML.
 
 A Jekyll post body is Markdown with HTML blocks. Only the HTML is rewritten: every other
 byte (front matter, the `> summary` line, autolinks, footers, line endings, the final
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from .errors import InputError
 from .options import InputKind
@@ -41,16 +42,63 @@ class Post:
     body: str
 
 
-def sniff(text: str, forced: InputKind = InputKind.AUTO) -> str:
-    """What `text` is: "post", "page", "fragment", or "markdown" (no front matter)."""
-    if forced is not InputKind.AUTO:
-        return forced.value
-    stripped = text.lstrip("\ufeff \t\r\n")
-    if _FENCE.match(stripped):
+Kind = Literal["post", "markdown", "html-post", "page", "fragment"]
+#: file-name suffixes and the language they mean (any other name, or none, means HTML)
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+HTML_SUFFIXES = (".html", ".htm")
+
+
+def kind_of(text: str, name: str | None = None, forced: InputKind = InputKind.AUTO) -> Kind:
+    """What a document is: the one place that decides what a file's type means.
+
+    `name` is the file's name or path (only its suffix counts), None for stdin and the API.
+
+    - `.md`/`.markdown`: Markdown: a "post" with front matter, else "markdown";
+    - `.html`/`.htm`: HTML: an "html-post" (front matter and an HTML body), else a "page"
+      (a whole page or an article container) or a "fragment";
+    - anything else, stdin and the API: HTML as above, except that text with front matter
+      is a Markdown "post" (Jekyll's default).
+
+    `forced` (`--input`) overrides: MARKDOWN or HTML name the language; POST is a post in
+    the language of the name; PAGE and FRAGMENT are HTML without front matter.
+    """
+    suffix = _suffix(name)
+    if forced is InputKind.PAGE:
+        return "page"
+    if forced is InputKind.FRAGMENT:
+        return "fragment"
+    front = _FENCE.match(text.lstrip("\ufeff \t\r\n")) is not None
+    if forced is InputKind.POST:
+        return "html-post" if suffix in HTML_SUFFIXES else "post"
+    if forced is InputKind.MARKDOWN or (forced is InputKind.AUTO and suffix in MARKDOWN_SUFFIXES):
+        return "post" if front else "markdown"
+    if front and (forced is InputKind.HTML or suffix in HTML_SUFFIXES):
+        return "html-post"
+    if front and forced is InputKind.AUTO:
         return "post"
-    if stripped.startswith("<") and (_TAG.match(stripped) or stripped[:9].lower() == "<!doctype"):
-        return "page" if _PAGE.search(text[:4096]) or _ARTICLE_HINT.search(text) else "fragment"
-    return "markdown"
+    return "page" if is_page(text) else "fragment"
+
+
+def _suffix(name: str | None) -> str:
+    if not name:
+        return ""
+    dot = name.rfind(".")
+    return name[dot:].lower() if dot > max(name.rfind("/"), name.rfind("\\")) else ""
+
+
+def is_page(text: str) -> bool:
+    """True for HTML that is a whole page, or holds an Eastmoney article container."""
+    return is_document(text) or _ARTICLE_HINT.search(text) is not None
+
+
+def is_document(text: str) -> bool:
+    """True for HTML written as a whole document (`<!doctype>`, `<html>`, `<head>`, `<body>`)."""
+    return _PAGE.search(text[:4096]) is not None
+
+
+def is_markdown(kind: Kind) -> bool:
+    """True for the kinds whose body is Markdown."""
+    return kind in ("post", "markdown")
 
 
 def split_post(text: str) -> Post:

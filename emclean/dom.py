@@ -303,3 +303,15 @@ def _span(raw: str | None) -> int:
 
 
 _NUMBER = re.compile(r"[\t\n\f\r ]*\+?([0-9]{1,7})")
+
+
+def document_element(tree: Tree) -> Node:
+    """The `<html>` element (lexbor builds one for any input)."""
+    top = tree.root
+    assert top is not None, "lexbor always builds a root"
+    return top
+
+
+def head(tree: Tree) -> Node | None:
+    """The `<head>` element, if any."""
+    return tree.head

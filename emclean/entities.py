@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from . import dom
+from . import dom, urls
 
 # Every element the auto-linker produces (a link, or a span standing for one).
 LINK_SELECTOR = ", ".join(
@@ -109,7 +109,7 @@ def decode(node: dom.Node) -> Entity:
     if "zwstock" in classes:
         return _decode_guba(name, data_code, attrs.get("data-type"), href)
     if "infokey" in classes:
-        return Entity(name, "glossary", None, None, None, _https(href) or None)
+        return Entity(name, "glossary", None, None, None, _link(href))
 
     wrapper = dom.parent(node)
     wrapper_id = (dom.get(wrapper, "id") or "") if wrapper is not None and dom.tag(node) == "a" else ""
@@ -120,8 +120,8 @@ def decode(node: dom.Node) -> Entity:
             code = fund.group(1)
             return Entity(name, "fund", code, None, None, f"https://fund.eastmoney.com/{code}.html")
         if "data.eastmoney.com" in href or "fund.eastmoney.com" in href or wrapper_id.startswith("Info."):
-            return Entity(name, "glossary", None, None, None, _https(href) or None)
-        return Entity(name, "other", None, None, None, _https(href) or None)
+            return Entity(name, "glossary", None, None, None, _link(href))
+        return Entity(name, "other", None, None, None, _link(href))
     if market is None and code is not None:
         market = _guess_market(code)
     assert code is not None
@@ -132,7 +132,7 @@ def _decode_guba(name: str, data_code: str, data_type: str | None, href: str) ->
     """guba.eastmoney.com's `span.zwstock`: data-type 1 is a security, 2 a topic."""
     fields = [f.strip() for f in data_code.split(",")]
     if data_type == "2" or len(fields) < 2:
-        return Entity(name, "other", None, None, None, _https(href) or None)
+        return Entity(name, "other", None, None, None, _link(href))
     code, market = fields[0], _GUBA_MARKETS.get(fields[1])
     if market is None:
         return _security(name, f"guba{fields[1]}", code)
@@ -144,7 +144,7 @@ def _security(name: str, market: str | None, code: str) -> Entity:
     if market is None:
         return Entity(name, "other", code, None, None, None)
     secid = f"{market}.{code}"
-    url = f"https://quote.eastmoney.com/unify/r/{secid}"
+    url = urls.link(f"https://quote.eastmoney.com/unify/r/{secid}")  # (secid is the page's text)
     if market == "90" or code.upper().startswith("BK"):
         return Entity(name, "board", code, "BK", secid if market == "90" else None, url)
     if market == "0":
@@ -201,6 +201,11 @@ def _is_beijing(code: str) -> bool:
     return len(code) == 6 and (code[0] in "48" or code.startswith("92"))
 
 
+def _link(href: str) -> str | None:
+    """An href as a record's URL: https for http, by the rule of every URL emclean writes."""
+    return urls.link(_https(href)) if href else None
+
+
 def _https(url: str) -> str:
     if url.startswith("//"):
         return "https:" + url
@@ -209,12 +214,35 @@ def _https(url: str) -> str:
     return url
 
 
+# The code the article itself writes right after a name: `（300104.SZ）`, ` (002752)`,
+# `（股票代码：002752）`, `(SZ002752，…`: brackets of either width, an optional label and market.
+# (compiled by `re` on first use: only inline annotations need it, not every cold start)
+_GIVEN_CODE = (
+    r"\s*[（(]\s*(?:(?:股票|证券)?代码\s*[：:]\s*)?"  # bracket, label
+    r"([A-Za-z0-9]+)(?:\.[A-Za-z]{1,2})?\s*[)）,，、;；]"  # code (maybe with a market), suffix, end
+)
+_MARKET_PREFIXES = ("", "SZ", "SH", "BJ", "HK")
+
+
+def gives_code(entity: Entity) -> bool:
+    """True if the text right after the link already gives its code (with or without suffix)."""
+    given = re.match(_GIVEN_CODE, entity.after)
+    if not (given and entity.code):
+        return False
+    bare = entity.code.split(".")[0].upper()
+    return given.group(1).upper() in {prefix + bare for prefix in _MARKET_PREFIXES}
+
+
 def annotation(entity: Entity, mode: str) -> str | None:
-    """What inline/footnote annotation follows the link text (None for none)."""
+    """What inline/footnote annotation follows the link text (None for none).
+
+    Inline, nothing when the article gives the code right after the name; a footnote is still
+    added there, since it brings what the article does not give: the link to the quote.
+    """
     if entity.code is None or entity.kind == "glossary":
         return None
     if mode == "inline":
-        return f"（{entity.code}）"
+        return None if gives_code(entity) else f"（{entity.code}）"
     if mode == "footnote":
         # kramdown footnote names are word characters and hyphens only: 600519.SH → 600519-SH
         return "[^" + re.sub(r"[^\w-]", "-", entity.code) + "]"
@@ -222,10 +250,15 @@ def annotation(entity: Entity, mode: str) -> str | None:
 
 
 def describe(
-    root: dom.Node, found: list[tuple[dom.Node, Entity]], source: str, first_line: int = 1, width: int = 20
+    root: dom.Node,
+    found: list[tuple[dom.Node, Entity]],
+    source: str,
+    first_line: int = 1,
+    width: int = 20,
+    file: str = "-",
 ) -> list[Entity]:
-    """The records of the links found under `root`: context from their paragraph, and their
-    1-based line in `source` (searched in document order from `first_line`)."""
+    """The records of the links found under `root` in `file`: context from their paragraph,
+    and their 1-based line in `source` (searched in document order from `first_line`)."""
     blocks: dict[int, tuple[dom.Node, list[dom.Node]]] = {}
     for node, _ in found:
         block = _block_of(node, root)
@@ -249,6 +282,7 @@ def describe(
         out.append(
             replace(
                 entity,
+                file=file,
                 line=lines.find(entity),
                 before=_tidy(text[max(0, start - 3 * width) : start])[-width:],
                 after=_tidy(text[end : end + 3 * width])[:width],

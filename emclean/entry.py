@@ -1,59 +1,85 @@
 """The `emclean` command's entry point.
 
-`emclean convert FILE` (no options) is the hot path of scripts and hooks: it is run
-without building the typer app, so a cold start costs little more than the conversion.
-Everything else goes through the typer app in `cli.py`.
+`emclean convert FILE`, `emclean convert FILE --annotate MODE` and `emclean entities FILE...`
+(no other options) are the hot paths of scripts and hooks: they run without building the
+typer app (a third of a cold start), exactly as the typer commands run them. Everything else
+goes through the typer app in `cli.py`.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
-EXIT_OK, EXIT_CHANGES, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 123
-
-
-def write_out(text: str) -> None:
-    """Data to stdout as UTF-8, whatever the locale (never through rich)."""
-    buffer = getattr(sys.stdout, "buffer", None)
-    if buffer is None:
-        sys.stdout.write(text)
-        return
-    sys.stdout.flush()
-    buffer.write(text.encode("utf-8"))
-    buffer.flush()
+from .errors import EmcleanError
+from .stdio import EXIT_OK, ending, write_out
 
 
-def convert_plain(source: str) -> int:
-    """`emclean convert FILE` with no options, exactly as the typer command does it."""
+def convert_plain(source: str, annotate: str = "none") -> int:
+    """`emclean convert FILE [--annotate MODE]`, exactly as the typer command does it."""
     from . import commands
     from .errors import InputError, UsageError, VerifyError
-    from .options import Options, OutputFormat
+    from .files import shown
+    from .options import Annotate, Options, OutputFormat
 
     try:
-        commands.convert_one(source, Options(), OutputFormat.MARKDOWN, diff=False, encoding=None, write=write_out)
+        options = Options(annotate=Annotate(annotate))
+        commands.convert_one(source, options, OutputFormat.MARKDOWN, diff=False, encoding=None, write=write_out)
     except (InputError, UsageError, VerifyError) as e:
-        sys.stderr.write(f"emclean: {source}: {e}\n")
-        return EXIT_USAGE
+        return ending(e, about=shown(source))
     return EXIT_OK
 
 
-def main() -> None:
-    """Run the `emclean` command (the one place where stray errors become exit codes)."""
-    from .errors import EmcleanError
+def entities_plain(sources: list[str]) -> int:
+    """`emclean entities FILE...`, exactly as the typer command does it."""
+    import os
 
-    args = sys.argv[1:]
+    from . import commands
+
+    return commands.entities(
+        sources,
+        output=None,
+        by_file=False,
+        kinds=[],
+        suspicious_only=False,
+        jobs=os.cpu_count() or 1,
+        encoding=None,
+        write=write_out,
+    )
+
+
+_MODES = ("none", "inline", "link", "footnote")  # options.Annotate, not imported for this
+
+
+def fast_path(args: list[str]) -> Callable[[], int] | None:
+    """The command to run without typer for these arguments, or None (typer parses them)."""
+
+    def named(arg: str) -> bool:  # a file, or - for stdin; not an option
+        return arg == "-" or not arg.startswith("-")
+
+    if len(args) >= 2 and args[0] == "entities" and all(map(named, args[1:])):
+        return lambda: entities_plain(args[1:])
+    if args[:1] != ["convert"]:
+        return None
+    rest = args[1:]
+    if len(rest) == 1 and named(rest[0]):
+        return lambda: convert_plain(rest[0])
+    if len(rest) == 3 and "--annotate" in rest[:2]:
+        at = rest.index("--annotate")
+        mode, source = rest[at + 1].lower(), rest[2 - 2 * at]
+        if mode in _MODES and named(source):
+            return lambda: convert_plain(source, mode)
+    return None
+
+
+def main() -> None:
+    """Run the `emclean` command; an error no command named a file for ends it here."""
     try:
-        if len(args) == 2 and args[0] == "convert" and (args[1] == "-" or not args[1].startswith("-")):
-            sys.exit(convert_plain(args[1]))
+        fast = fast_path(sys.argv[1:])
+        if fast is not None:
+            sys.exit(fast())
         from .cli import app
 
         app()
-    except EmcleanError as e:  # an error a command did not name a file for
-        sys.stderr.write(f"emclean: {e}\n")
-        sys.exit(EXIT_USAGE)
-    except BrokenPipeError:
-        sys.stderr.close()
-        sys.exit(EXIT_OK)
-    except KeyboardInterrupt:
-        sys.stderr.write("emclean: interrupted\n")
-        sys.exit(130)
+    except (EmcleanError, OSError, KeyboardInterrupt) as e:
+        sys.exit(ending(e))

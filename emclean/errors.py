@@ -20,3 +20,7 @@ class VerifyError(EmcleanError):
 
 class UsageError(EmcleanError):
     """The command line asks for something that cannot be done."""
+
+
+class OutputError(EmcleanError):
+    """The output cannot be written (a full disk, a closed terminal)."""

@@ -1,97 +1,230 @@
-"""Reading and writing documents: encodings, binary data, atomic in-place writes."""
+"""Reading and writing documents: bounded reads of regular files, atomic in-place writes
+that never overwrite an edit made meanwhile, and file names as messages show them."""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import errno
 import functools
 import itertools
 import os
+import re
 import stat
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
-from .errors import InputError
+from . import charset
+from .document import might_be_eastmoney
+from .errors import InputError, UsageError
 
-# Bytes of a file looked at to decide that it is binary.
-_SNIFF = 8192
+#: the most bytes read from one input unless told otherwise (`--max-size`, EMCLEAN_MAX_SIZE):
+#: a whole Eastmoney page is a few hundred KB; 64 MiB converts in ~9 s within 1 GB of memory
+MAX_SIZE = 64 * 1024 * 1024
+MAX_SIZE_ENV = "EMCLEAN_MAX_SIZE"
+_SIZE = re.compile(r"\s*([0-9]+)\s*([kmg]?)(?:i?b)?\s*", re.I)
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """What a file was when it was read: if any of it differs later, someone changed it."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+    device: int
+
+    @classmethod
+    def of(cls, st: os.stat_result) -> Stamp:
+        """The stamp of a stat result."""
+        return cls(st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
 
 
 @dataclass(frozen=True, slots=True)
 class Text:
-    """A decoded document and how to encode it back byte for byte."""
+    """A decoded document, how to encode it back byte for byte, and what its file was."""
 
-    content: str
+    content: str  # without its BOM
     encoding: str
+    stamp: Stamp | None = None  # None for a stream (stdin, a FIFO)
+    bom: bool = False  # the bytes started with a byte order mark (written back with it)
 
 
 def decode(data: bytes, encoding: str | None = None) -> Text:
-    """Bytes → text. UTF-8 unless told; binary and non-UTF-8 data raise InputError."""
-    if b"\x00" in data[:_SNIFF]:
-        raise InputError("binary data (NUL bytes), not a text document")
-    if encoding:
-        try:
-            return Text(data.decode(encoding), encoding)
-        except LookupError:
-            raise InputError(f"unknown encoding {encoding!r}") from None
-        except UnicodeDecodeError as e:
-            raise InputError(f"not valid {encoding}: byte 0x{data[e.start]:02x} at offset {e.start}") from None
+    """Bytes → text: a BOM, `encoding`, an HTML declaration, else UTF-8 (see `charset`).
+    Binary data and bytes that are not valid in that encoding raise InputError."""
+    content, codec, bom = charset.decode(data, encoding)
+    return Text(content, codec, bom=bom)
+
+
+def may_have_markup(data: bytes) -> bool:
+    """False only for readable text that surely has no Eastmoney markup, seen from its raw
+    bytes (no decoding). Binary data says True, so that reading it reports it; so does
+    UTF-16/32: its ASCII (all markup is ASCII) comes with NUL bytes."""
+    return charset.binary(data) or might_be_eastmoney(data)
+
+
+def parse_size(text: str) -> int:
+    """`64M`, `500k`, `1G`, `1048576` → bytes (K, M, G are powers of 1,024); ValueError if not."""
+    m = _SIZE.fullmatch(text)
+    if m is None or int(m.group(1)) == 0:
+        raise ValueError(f"not a size: {text!r} (write it as 64M, 500K, 1G or a number of bytes)")
+    return int(m.group(1)) * _UNITS[m.group(2).lower()]
+
+
+def max_size(value: str | None = None) -> int:
+    """The read limit: `value` (a `--max-size`), else $EMCLEAN_MAX_SIZE, else 64 MiB."""
+    for given, where in ((value, "--max-size"), (os.environ.get(MAX_SIZE_ENV), MAX_SIZE_ENV)):
+        if given:
+            try:
+                return parse_size(given)
+            except ValueError as e:
+                raise UsageError(f"{where}: {e}") from None
+    return MAX_SIZE
+
+
+def read(path: Path, encoding: str | None = None, *, limit: int = MAX_SIZE, streams: bool = False) -> Text:
+    """Read and decode a document (see `read_bytes`), stamped with what its file was."""
+    data, st = _load(path, limit, streams)
+    content, codec, bom = charset.decode(data, encoding)
+    return Text(content, codec, Stamp.of(st) if st else None, bom)
+
+
+def read_bytes(path: Path, *, limit: int = MAX_SIZE, streams: bool = False) -> bytes:
+    """A file's bytes; every failure is an InputError naming the cause.
+
+    Only a regular file is read, and at most `limit` bytes of it, unless `streams`: then a
+    FIFO or a device (a file named on the command line) is read to its end, as far as the
+    limit. Opening never waits (a FIFO without a writer is an error, not a hang).
+    """
+    return _load(path, limit, streams)[0]
+
+
+def read_input(source: str, encoding: str | None = None, *, limit: int = MAX_SIZE) -> Text:
+    """A document named on the command line: a file (or FIFO, or device), or stdin for "-"."""
+    if source == "-":
+        return decode(read_stream(sys.stdin.buffer, limit), encoding)
+    return read(Path(source), encoding, limit=limit, streams=True)
+
+
+def read_stream(stream: BinaryIO, limit: int = MAX_SIZE) -> bytes:
+    """All of a stream, as far as `limit` bytes (InputError beyond)."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(_too_big(limit))
+    return data
+
+
+def _load(path: Path, limit: int, streams: bool) -> tuple[bytes, os.stat_result | None]:
+    """The bytes of `path` (see `read_bytes`) and its stat, None for a stream."""
     try:
-        return Text(data.decode("utf-8"), "utf-8")
-    except UnicodeDecodeError as e:
-        hint = _guess(data)
-        if hint:
-            raise InputError(f"not UTF-8: looks like {hint}; convert it or pass --encoding {hint.lower()}") from None
-        raise InputError(f"not UTF-8: byte 0x{data[e.start]:02x} at offset {e.start}") from None
-
-
-def _guess(data: bytes) -> str | None:
-    """Name the legacy Chinese encoding `data` decodes as, if any."""
-    for name in ("GB18030", "Big5"):
-        try:
-            text = data.decode(name)
-        except UnicodeDecodeError:
-            continue
-        cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
-        if cjk and cjk * 4 >= sum(1 for ch in text if ord(ch) > 127):
-            return name
-    return None
-
-
-def read(path: Path, encoding: str | None = None) -> Text:
-    """Read a document from disk; every failure is an InputError naming the cause."""
-    return decode(read_bytes(path), encoding)
-
-
-def read_bytes(path: Path) -> bytes:
-    """A file's bytes; every failure is an InputError naming the cause."""
-    try:
-        return slurp(path)
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
     except IsADirectoryError:
         raise InputError("is a directory") from None
     except FileNotFoundError:
-        raise InputError("broken symlink" if path.is_symlink() else "no such file") from None
+        raise InputError("broken symlink" if os.path.islink(path) else "no such file") from None
     except PermissionError:
         raise InputError("permission denied (read)") from None
     except OSError as e:
         raise InputError(e.strerror or str(e)) from None
-
-
-def slurp(path: Path) -> bytes:
-    """A file's bytes, read with the fewest system calls (a tree of posts is read whole)."""
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        size = os.fstat(fd).st_size
-        data = os.read(fd, size + 1)
-        if len(data) <= size:  # all of it (less only if the file shrank meanwhile)
-            return data
-        parts = [data]  # it grew, or it is not a regular file: read on to the end
-        while chunk := os.read(fd, 1 << 20):
-            parts.append(chunk)
-        return b"".join(parts)
+        st = os.fstat(fd)
+        if stat.S_ISREG(st.st_mode):
+            return _read_file(fd, st.st_size, limit), st
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError("is a directory")
+        if not streams:
+            raise InputError(f"not a regular file ({_kind(st.st_mode)})")
+        return _read_pipe(fd, st.st_mode, limit), None
+    except OSError as e:
+        raise InputError(e.strerror or str(e)) from None
     finally:
         os.close(fd)
+
+
+def _read_file(fd: int, size: int, limit: int) -> bytes:
+    """A regular file whole, with the fewest system calls (a tree of posts is read whole)."""
+    if size > limit:
+        raise InputError(_too_big(limit, size))
+    data = os.read(fd, size + 1)
+    if len(data) <= size:  # all of it (less only if the file shrank meanwhile)
+        return data
+    return _read_rest(fd, [data], len(data), limit)  # it grew (or is a /proc file): read on
+
+
+def _read_pipe(fd: int, mode: int, limit: int) -> bytes:
+    """A FIFO or a device, to its end. A FIFO nobody writes to is an error, not a wait."""
+    first = b""
+    if stat.S_ISFIFO(mode):
+        try:
+            first = os.read(fd, 1 << 16)
+        except BlockingIOError:  # a writer, no data yet: wait for it
+            pass
+        else:
+            if not first:
+                raise InputError("a FIFO that no program is writing to: nothing to read (start the writer first)")
+    os.set_blocking(fd, True)
+    return _read_rest(fd, [first], len(first), limit)
+
+
+def _read_rest(fd: int, parts: list[bytes], total: int, limit: int) -> bytes:
+    while total <= limit and (chunk := os.read(fd, min(1 << 20, limit + 1 - total))):
+        parts.append(chunk)
+        total += len(chunk)
+    if total > limit:
+        raise InputError(_too_big(limit))
+    return b"".join(parts)
+
+
+def _too_big(limit: int, size: int | None = None) -> str:
+    what = f"{_mib(size)}, more than" if size is not None else "more than"
+    return f"too large: {what} the {_mib(limit)} limit (--max-size or {MAX_SIZE_ENV} raise it)"
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1 << 20):.4g} MiB" if n >= 1 << 20 else f"{n:,} bytes"
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a file"
+
+
+# Characters a message shows escaped inside a quoted name (beyond what is not printable).
+_QUOTED = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def shown(name: str | os.PathLike[str]) -> str:
+    """A file name as every message and record shows it: as it is when printable; else quoted
+    ('…'), with control characters escaped (\\n, \\x1b, \\u0085) and each byte that is not
+    UTF-8 as `\\xNN` (80–ff). Always one line, encodable as UTF-8, whatever the name's bytes;
+    two quoted names never look the same."""
+    text = os.fspath(name)
+    if text.isprintable():
+        return text
+    return "'" + "".join(ch if ch.isprintable() and ch not in _QUOTED else _escape(ch) for ch in text) + "'"
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if ch in _QUOTED:
+        return _QUOTED[ch]
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8 (os.fsdecode's surrogate escape)
+        return f"\\x{code - 0xDC00:02x}"
+    if code < 0x80:  # an ASCII control character (a byte below 0x80 is always UTF-8)
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,32 +234,78 @@ class Staged:
     Together, `stage` then `commit` replace a file atomically: temp file in the same folder,
     fsync, rename. Permission bits are kept; a symlink is written through to its target. A
     kill at any moment leaves the old file or the new one, never a mix; a failure leaves no
-    temp file. The caller syncs the folder afterwards (once for many files).
+    temp file. If the target is no longer the file that was read (`expect`), it is left as
+    it is. The caller syncs the folder afterwards (once for many files).
+
+    This is the one place that writes a document (a rename on write: see the notes of `commit`).
     """
 
     target: Path
     tmp: Path
     fd: int
+    expect: Stamp | None = None
+    #: the file a new file takes the place of (removed once the new one is in place)
+    replacing: Path | None = None
 
 
-def stage(path: Path, content: str, encoding: str, *, backup: str | None = None) -> Staged:
+def stage(
+    path: Path,
+    content: str,
+    encoding: str,
+    *,
+    bom: bool = False,
+    backup: str | None = None,
+    expect: Stamp | None = None,
+    replacing: Path | None = None,
+) -> Staged:
     """The first half of an atomic write: the backup (if asked) and the temp file, written.
 
     Finish with `commit` (or `abandon`): it does the waiting (fsync) and the rename; `flush`
-    first, for many staged files at once.
+    first, for many staged files at once. `encoding` and `bom` are the file's (`Text`): a
+    character it cannot hold is an InputError, never replaced. `expect` is the stamp of the
+    file as it was read (`Text.stamp`): `commit` leaves the file alone if it changed since.
+    With `replacing`, `path` is a new file that takes the place of that one (its permission
+    bits, its backup, its stamp); `commit` never overwrites an existing `path`, and removes
+    `replacing` only once `path` is in place.
     """
-    target = path.resolve() if path.is_symlink() else path
-    data = content.encode(encoding)
+    original = replacing or path
+    original = original.resolve() if original.is_symlink() else original
+    target = path if replacing else original
+    data = charset.encode(content, encoding, bom)
     try:
-        mode = stat.S_IMODE(target.stat().st_mode)
+        mode = stat.S_IMODE(original.stat().st_mode)
     except OSError as e:
         raise InputError(e.strerror or str(e)) from None
     try:
         if backup:
-            commit(_temp(target.with_name(target.name + backup), target.read_bytes(), mode))
-        return _temp(target, data, mode)
+            commit(_temp(original.with_name(original.name + backup), original.read_bytes(), mode))
+        return dataclasses.replace(_temp(target, data, mode, expect), replacing=replacing)
     except OSError as e:
         raise _write_error(e) from None
+
+
+def create(path: Path) -> Staged:
+    """The first half of an atomic write of a file made piece by piece (a dataset shard):
+    an empty temp file next to `path`, open for writing at `Staged.fd`, with the permission
+    bits of the file it replaces (the umask's for a new file). Finish with `commit`, or
+    `abandon`; a kill before the rename leaves `path` as it was."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    except OSError as e:
+        raise _write_error(e) from None
+    try:
+        return _temp(path, b"", mode)
+    except OSError as e:
+        raise _write_error(e) from None
+
+
+@functools.cache
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def flush(staged: list[Staged]) -> None:
@@ -160,20 +339,63 @@ def _start_writeback() -> Callable[[int], object] | None:
 
 
 def commit(staged: Staged) -> Path:
-    """Make a staged file durable (fsync) and put it in place (rename); the target's path."""
+    """Make a staged file durable (fsync) and put it in place (rename); the target's path.
+
+    Just before the rename, the target is checked against the stamp it was read with: if it
+    was edited, replaced or removed meanwhile, the new version is dropped and InputError says
+    so. (To rename on write, `a.html` → `a.md`: stage and commit the new name, then remove
+    the old one only if it still has its stamp; a kill in between leaves both, never neither.)
+    """
     try:
         try:
             os.fsync(staged.fd)
         finally:
             os.close(staged.fd)
-        os.replace(staged.tmp, staged.target)
+        if staged.expect is not None:
+            _still(staged.replacing or staged.target, staged.expect)
+        if staged.replacing is None:
+            os.replace(staged.tmp, staged.target)
+        else:
+            _place_new(staged.tmp, staged.target)
     except BaseException as e:
         with contextlib.suppress(OSError):
             os.unlink(staged.tmp)
+        if isinstance(e, FileExistsError):
+            raise InputError(f"{staged.target.name} exists: not replaced") from None
         if isinstance(e, OSError):
             raise _write_error(e) from None
         raise
+    if staged.replacing is not None:
+        fsync_folder(staged.target.parent)  # the new file is there for good before the old goes
+        try:
+            os.unlink(staged.replacing)
+        except OSError as e:
+            raise InputError(f"wrote {staged.target.name}, but could not remove this file: {e.strerror}") from None
     return staged.target
+
+
+def _place_new(tmp: Path, target: Path) -> None:
+    """Give `tmp` the name `target`, which must not exist (a hard link never overwrites)."""
+    try:
+        os.link(tmp, target)
+    except OSError as e:
+        if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS):
+            raise
+        if os.path.lexists(target):  # a file system without hard links
+            raise FileExistsError(errno.EEXIST, "exists", str(target)) from None
+        os.rename(tmp, target)
+    else:
+        os.unlink(tmp)
+
+
+def _still(target: Path, expect: Stamp) -> None:
+    """Raise InputError unless `target` is still the file stamped `expect`."""
+    try:
+        now = Stamp.of(os.stat(target))
+    except FileNotFoundError:
+        raise InputError("removed while emclean ran: not written back") from None
+    if now != expect:
+        raise InputError("changed underneath (edited while emclean ran): left as it is; run again")
 
 
 def abandon(staged: Staged) -> None:
@@ -193,7 +415,7 @@ def _write_error(e: OSError) -> InputError:
 _TEMP_NAMES = itertools.count()
 
 
-def _temp(path: Path, data: bytes, mode: int) -> Staged:
+def _temp(path: Path, data: bytes, mode: int, expect: Stamp | None = None) -> Staged:
     """A new temp file next to `path` holding `data` with permission bits `mode`."""
     while True:
         tmp = path.with_name(f".{path.name}.{os.getpid()}-{next(_TEMP_NAMES)}.emclean-tmp")
@@ -202,7 +424,7 @@ def _temp(path: Path, data: bytes, mode: int) -> Staged:
             break
         except FileExistsError:
             continue
-    staged = Staged(path, tmp, fd)
+    staged = Staged(path, tmp, fd, expect)
     try:
         view = memoryview(data)
         while view:

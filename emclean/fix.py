@@ -7,15 +7,17 @@ written finish; nothing half-written and no temp file stays behind.
 
 from __future__ import annotations
 
+import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 
 from . import files
-from .document import might_be_eastmoney
+from .document import kind_of
 from .errors import EmcleanError, InputError
-from .options import Options
+from .options import Options, Target
+from .stdio import EXIT_CHANGES, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 
 
 class WriteBack(Enum):
@@ -67,6 +69,8 @@ class Outcome:
     entities: int = 0
     diff: str = ""
     folder: str = ""  # where a file was rewritten (the folder to sync at the end)
+    warnings: tuple[str, ...] = ()  # problems the file keeps (front matter Jekyll cannot read)
+    renamed: str = ""  # the new name of a file made Markdown (--html-to-markdown)
 
 
 @dataclass
@@ -102,12 +106,12 @@ class Report:
     def return_code(self) -> int:
         """123 if any file failed, 1 if --check found changes, else 0 (130 if stopped)."""
         if self.interrupted:
-            return 130
+            return EXIT_INTERRUPTED
         if self.failed:
-            return 123
+            return EXIT_FAILED
         if self.check and self.changed:
-            return 1
-        return 0
+            return EXIT_CHANGES
+        return EXIT_OK
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,16 +122,19 @@ class Settings:
     write_back: WriteBack
     backup: str | None
     encoding: str | None
+    limit: int = files.MAX_SIZE  # bytes read from one file at most
+    #: .html posts become Markdown posts named .md
+    html_to_markdown: bool = False
 
 
 SKIPPED = Outcome("", Status.SKIPPED)
 
 
-def might_need_work(path: Path) -> bool:
+def might_need_work(path: Path, settings: Settings) -> bool:
     """False only for a readable file without Eastmoney markup (it cannot change)."""
     try:
-        return might_be_eastmoney(files.slurp(path))
-    except OSError:
+        return files.may_have_markup(files.read_bytes(path, limit=settings.limit))
+    except InputError:
         return True  # let `process` report why it cannot be read
 
 
@@ -140,7 +147,7 @@ def process_batch(jobs: list[tuple[str, Settings]]) -> list[Outcome]:
     """`process` over several files, in order. Each new version is staged (written to its
     temp file) as its file is converted; then all go to disk at once (`files.flush`) and
     each is fsynced and renamed in turn."""
-    steps: list[Outcome | tuple[str, files.Staged, int]] = []
+    steps: list[Outcome | tuple[str, files.Staged, Outcome]] = []
     done: list[Outcome] = []
     try:
         for job in jobs:
@@ -156,38 +163,64 @@ def process_batch(jobs: list[tuple[str, Settings]]) -> list[Outcome]:
     return done
 
 
-def _prepare(job: tuple[str, Settings]) -> Outcome | tuple[str, files.Staged, int]:
-    """Everything but the fsync and rename: an Outcome, or (name, staged file, entity count)."""
+def _prepare(job: tuple[str, Settings]) -> Outcome | tuple[str, files.Staged, Outcome]:
+    """Everything but the fsync and rename: an Outcome, or (name, staged file, its outcome)."""
     name, settings = job
     try:
-        text = files.read(Path(name), settings.encoding)
+        text = files.read(Path(name), settings.encoding, limit=settings.limit)
         from . import verify
         from .pipeline import convert
 
-        result = convert(text.content, settings.options)
-        if not result.changed:
-            return Outcome(name, Status.UNCHANGED, entities=len(result.entities))
+        options, renamed = _markdown_instead(name, text.content, settings)
+        result = convert(text.content, options, name=name)
+        done = Outcome(name, Status.CHANGED, entities=len(result.entities), warnings=result.warnings)
+        if renamed is not None:
+            done = replace(done, renamed=str(renamed))
+        elif not result.changed:
+            return replace(done, status=Status.UNCHANGED)
         problems = verify.check(result)
         if problems:
             raise InputError(f"left untouched: {problems[0]}")
         if settings.write_back.writes:
-            staged = files.stage(Path(name), result.markdown, text.encoding, backup=settings.backup)
-            return name, staged, len(result.entities)
+            staged = files.stage(
+                renamed or Path(name),
+                result.markdown,
+                "utf-8" if renamed else text.encoding,  # Jekyll reads a Markdown post as UTF-8
+                bom=False if renamed else text.bom,
+                backup=settings.backup,
+                expect=text.stamp,
+                replacing=None if renamed is None else Path(name),
+            )
+            return name, staged, done
         diff = ""
         if settings.write_back.diffs:
             from .diffs import unified
 
-            diff = unified(text.content, result.markdown, name)
-        return Outcome(name, Status.CHANGED, entities=len(result.entities), diff=diff)
+            diff = unified(text.content, result.markdown, files.shown(name))
+        return replace(done, diff=diff)
     except Exception as e:
         return _failed(name, e)
 
 
-def _commit(name: str, staged: files.Staged, entities: int) -> Outcome:
+def _markdown_instead(name: str, text: str, settings: Settings) -> tuple[Options, Path | None]:
+    """With --html-to-markdown, an .html post is made a Markdown post under the .md name
+    (Jekyll takes a post's URL from its name's date and slug, not from its extension)."""
+    if not settings.html_to_markdown or kind_of(text, name, settings.options.input_kind) != "html-post":
+        return settings.options, None
+    path = Path(name)
+    if path.is_symlink():
+        raise InputError("a symlink: not made a Markdown post")
+    target = path.with_suffix(".md")
+    if os.path.lexists(target):
+        raise InputError(f"not made a Markdown post: {target.name} exists")
+    return replace(settings.options, to=Target.MARKDOWN), target
+
+
+def _commit(name: str, staged: files.Staged, done: Outcome) -> Outcome:
     """Put one staged file in place (fsync, rename); a failure leaves the old file."""
     try:
         written = files.commit(staged)
-        return Outcome(name, Status.CHANGED, entities=entities, folder=str(written.parent))
+        return replace(done, folder=str(written.parent))
     except Exception as e:
         return _failed(name, e)
 

@@ -7,11 +7,11 @@ import io
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from . import files
-from .document import might_be_eastmoney
 from .entities import FIELDS, Entity
 from .errors import EmcleanError, InputError
 
@@ -27,31 +27,36 @@ class Found:
     error: str = ""
 
 
+class Job(NamedTuple):
+    """One file for a worker: how to read it (`streams`: a FIFO named by the user may be read)."""
+
+    path: str
+    encoding: str | None
+    limit: int = files.MAX_SIZE
+    streams: bool = False
+
+
 def scan_text(text: str, file: str) -> Found:
-    """Links of one document's text, each flagged if doubtful."""
+    """Links of one document's text, each flagged if doubtful (`emclean.list_entities`; `file`
+    as records name it)."""
     from .pipeline import entities
-    from .suspicion import flag
 
     try:
-        found = entities(text)
+        return Found(file, entities(text, name=None if file == "-" else file, file=files.shown(file)))
     except EmcleanError as e:
         return Found(file, error=str(e))
-    if not found:
-        return Found(file)
-    return Found(file, tuple(replace(e, file=file) for e in flag(list(found))))
 
 
-def scan_file(job: tuple[str, str | None]) -> Found:
-    """Links of one file (a worker's job: path and encoding)."""
-    path, encoding = job
+def scan_file(job: Job) -> Found:
+    """Links of one file; an unreadable or binary file gives its error."""
     try:
-        data = files.read_bytes(Path(path))
-        if not might_be_eastmoney(data):
-            return Found(path)
-        text = files.decode(data, encoding)
+        data = files.read_bytes(Path(job.path), limit=job.limit, streams=job.streams)
+        if not files.may_have_markup(data):
+            return Found(job.path)
+        text = files.decode(data, job.encoding)
     except InputError as e:
-        return Found(path, error=str(e))
-    return scan_text(text.content, path)
+        return Found(job.path, error=str(e))
+    return scan_text(text.content, job.path)
 
 
 def select(entities: Iterable[Entity], kinds: Sequence[str], suspicious_only: bool) -> list[Entity]:
@@ -85,15 +90,19 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+# one encoder for every record (json.dumps with options makes a new one per call)
+_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
 def as_json(entities: Iterable[Entity]) -> str:
     """One JSON array of occurrences, one occurrence per line."""
-    rows = [json.dumps(e.as_dict(), ensure_ascii=False) for e in entities]
+    rows = [_JSON.encode(e.as_dict()) for e in entities]
     return "[\n" + ",\n".join(rows) + "\n]\n" if rows else "[]\n"
 
 
 def as_jsonl(entities: Iterable[Entity]) -> str:
     """One JSON object per line."""
-    return "".join(json.dumps(e.as_dict(), ensure_ascii=False) + "\n" for e in entities)
+    return "".join(_JSON.encode(e.as_dict()) + "\n" for e in entities)
 
 
 def as_csv(headers: Sequence[str], rows: Iterable[Sequence[str]], delimiter: str = ",") -> str:

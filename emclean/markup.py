@@ -16,7 +16,7 @@ from collections.abc import Callable
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING
 
-from . import limits
+from . import limits, urls
 from .codec import PUNCT, Codec, Tokens
 
 if TYPE_CHECKING:
@@ -29,8 +29,8 @@ _TABLE_RULE = re.compile(r"^\s*(?:---\|)*---\s*$")
 _SETEXT = re.compile(r"(=+|-+)[ \t]*$")
 _ORDERED = re.compile(r"\d{1,9}[.)](?:[ \t]|$)")
 _HEADING = re.compile(r"#{1,6}(?:[ \t]|$)")
-_LIQUID_OPEN = re.compile(r"\{[{%]")
-_LIQUID_CLOSE = re.compile(r"[}%]\}")
+# the `{` that starts a Liquid tag or output: `{{`, `{%` (`{{{` holds two)
+_LIQUID_BRACE = re.compile(r"\{(?=[{%])")
 _ABSOLUTE = re.compile(r"^(?:https?|ftp)://[^\s<>]+$", re.I)
 # characters an autolink cannot hold as they are
 _AUTOLINK_BAD = re.compile(r"[\s<>\\`{}|]")
@@ -74,10 +74,17 @@ class Finisher:
     # -- the document -------------------------------------------------------------
 
     def footnote(self, ref: str, entity: Entity) -> str:
-        """The definition line of one footnote annotation."""
-        name = self._inline(self.c.protect(entity.name), "cell")
-        target = f" <{_destination(entity.url)}>" if entity.url else ""
-        return f"{ref}: {name}{target}"
+        """The definition line of one footnote annotation: the name, then the quote URL as an
+        autolink (or, without one, the code in full-width parentheses). Ending with one of
+        these, the line is never a link reference definition to CommonMark readers without
+        footnotes (`[^x]: javascript:alert(1)` would be one)."""
+        url = urls.link(entity.url) if entity.url else None
+        if url:
+            return f"{ref}: {self._inline(self.c.protect(entity.name), 'cell')} <{url}>"
+        # (one piece of text: escaped together, a backtick in the name and one in the code
+        # cannot open a code span)
+        text = f"{entity.name} （{entity.code or ''}）"
+        return f"{ref}: {self._inline(self.c.protect(text), 'cell')}"
 
     def finish(self, raw: str) -> str:
         """Rendered text with placeholders → Markdown, blocks separated by one blank line."""
@@ -208,7 +215,7 @@ class Finisher:
         else:
             s = self._finish_inline(s, kind)
         if self.liquid and ("{{" in s or "{%" in s):
-            s = _liquid_raw(s)
+            s = _liquid_inert(s)
         return s
 
     def _finish_inline(self, s: str, kind: str) -> str:
@@ -398,18 +405,31 @@ class Finisher:
         if c.escapable.search(s) or (kind in ("para", "item") and (s[0] in c.ascii or s[0].isdigit())):
             s = _Escaper(c, s, kind).run()
         if c.tok_open in s:
-            # right after a footnote reference `[^x]`, a text "(…)" would make it a link
+            # right after a footnote reference `[^x]`, a text "(…)" would make it a link, and
+            # a text ":" at the start of a line a link reference definition
             s = s.replace(c.tok_close + c.ph["("], c.tok_close + "\\(")
+            s = s.replace(c.tok_close + c.ph[":"], c.tok_close + "\\:")
             s = c.token.sub(self._token, s)
         return c.restore(s)
 
     def _token(self, m: re.Match[str]) -> str:
         kind, value = self.tokens.values[int(m.group(1))]
         if kind == "url":
-            return _destination(value)
+            return urls.destination(value)
         if kind == "alt":
-            return re.sub(r"([\\\[\]])", r"\\\1", value)
+            return self._alt(value)
         return value
+
+    def _alt(self, value: str) -> str:
+        """Alt text as the text of an image description: escaped as any text is, every
+        bracket and backslash too (an unescaped `]` or a final `\\` cuts the description
+        short), and backticks written `&#96;` (even escaped, a backtick closes a code span
+        that a backtick of the line before the image opened)."""
+        c = self.c
+        s = _Escaper(c, c.protect(value), "alt").run().replace("\\`", "&#96;")
+        for ch in "[]\\":
+            s = s.replace(c.ph[ch], "\\" + ch)
+        return s.replace(c.ph["`"], "&#96;")
 
 
 class _Escaper:
@@ -551,37 +571,10 @@ def _visible_neighbour(s: str, j: int, step: int, skip: frozenset[str]) -> str |
     return None
 
 
-def _destination(url: str) -> str:
-    """A URL as a link destination both CommonMark and kramdown read back unchanged."""
-    for ch, code in (
-        (" ", "%20"),
-        ("<", "%3C"),
-        (">", "%3E"),
-        ("(", "%28"),
-        (")", "%29"),
-        ("{", "%7B"),
-        ("}", "%7D"),
-        ('"', "%22"),
-        ("\\", "%5C"),
-        ("`", "%60"),
-    ):
-        if ch in url:
-            url = url.replace(ch, code)
-    return url
-
-
-def _liquid_raw(s: str) -> str:
-    """Wrap the Liquid-looking part of a line in `{% raw %}` so Jekyll shows it literally."""
-    start = _LIQUID_OPEN.search(s)
-    if start is None:
-        return s
-    ends = [m.end() for m in _LIQUID_CLOSE.finditer(s, start.end())]
-    end = ends[-1] if ends else len(s)
-    inner = s[start.start() : end]
-    if "endraw" in inner:
-        # a literal {% endraw %} would end the raw block early: print the braces instead
-        return s.replace("{%", "{{ '{%' }}").replace("{{ '{{ '{%' }}' }}", "{{ '{%' }}")
-    return s[: start.start()] + "{% raw %}" + inner + "{% endraw %}" + s[end:]
+def _liquid_inert(s: str) -> str:
+    """Write the `{` of every `{{` and `{%` as `&#123;`: Liquid never sees a tag or an
+    output there, and CommonMark and kramdown show `{` all the same."""
+    return _LIQUID_BRACE.sub("&#123;", s)
 
 
 def _grid_parts(grid: list[list[str]]) -> list[list[list[str]]]:

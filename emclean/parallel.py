@@ -1,28 +1,59 @@
 """Running one function over many files on all cores, stoppable at any moment.
 
 Workers ignore SIGINT/SIGTERM; the parent, on either, stops handing out work and waits
-for the files in progress to finish, so nothing is left half-done.
+for the files in progress to finish, so nothing is left half-done. Workers never outlive
+the parent: killed with it (SIGKILL included), they die too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import os
 import signal
+import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
 from itertools import chain, islice
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 
-def _quiet_worker() -> None:
-    """Workers leave signals to the parent, which lets running files finish."""
+def _start_worker(parent: int) -> None:
+    """Workers leave signals to the parent, which lets running files finish, and die with it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if not _die_with_parent():
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # it died before that was in place
+        os._exit(1)
+
+
+def _die_with_parent() -> bool:
+    """Ask Linux to SIGKILL this process when its parent dies (prctl PR_SET_PDEATHSIG)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        return bool(libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0) == 0)
+    return False
+
+
+def _watch_parent(parent: int) -> None:
+    """Elsewhere: end this worker within a second of its parent's death."""
+    while os.getppid() == parent:
+        threading.Event().wait(1.0)
+    os._exit(1)
 
 
 class Stop(BaseException):
@@ -80,7 +111,14 @@ def _pooled(
     func: Callable[[list[T]], list[R]], jobs: Iterable[T], workers: int, on_result: Callable[[R], None], chunk: int
 ) -> bool:
     """`run` on worker processes; False if stopped (the batches in progress are finished)."""
-    executor = ProcessPoolExecutor(max_workers=workers, initializer=_quiet_worker)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor  # (not imported for a run in this process)
+
+    # fork: the workers share the parent's imported modules (see `run`), and are its children
+    context = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
+    executor = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
+    )
     in_flight: deque[Future[list[R]]] = deque()
     try:
         for batch in _batches(jobs, chunk):
@@ -94,6 +132,9 @@ def _pooled(
     except Stop:
         executor.shutdown(wait=True, cancel_futures=True)
         return False
+    except BaseException:  # a result could not be handled (its output cannot be written...)
+        executor.shutdown(wait=True, cancel_futures=True)
+        raise
     executor.shutdown(wait=True)
     return True
 

@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from . import clean, dom, limits, render
+from . import clean, dom, limits, urls
 from .codec import Tokens, codec_for
 from .document import (
     ARTICLE_SELECTOR,
+    Kind,
     Post,
+    is_document,
     is_eastmoney,
+    is_markdown,
+    kind_of,
     lines_of,
     newline_of,
-    sniff,
     split_post,
     strip_newline,
 )
 from .entities import Entity, describe, find
 from .errors import InputError
-from .markup import Finisher
-from .options import Annotate, Options
+from .options import Annotate, Options, Target
 
+# passes of `--sanitize` over its own output, each converting what the last one uncovered
+_SANITIZE_ROUNDS = 4
 _FRONT_KEY = re.compile(r"^(title|date)\s*:\s*(.*?)\s*$", re.M)
 # `<http://…>` alone on a line (found by its `<`: a search anchored at each line start is slow)
 _AUTOLINK = re.compile(r"<(https?://[^<>\s]+)>[^\S\n]*$", re.M)  # (no "<" inside: linear on "<http://a" runs)
@@ -31,27 +35,37 @@ _CN_DATE = re.compile(r"(\d{4})\D{1,3}(\d{1,2})\D{1,3}(\d{1,2})(?:\D{1,3}(\d{1,2
 
 @dataclass(frozen=True, slots=True)
 class Part:
-    """One piece of HTML that was converted, and the text its Markdown must show."""
+    """One piece of HTML that was converted, and the text its output must show."""
 
-    markdown: str
+    markdown: str  # the output: Markdown, or HTML (see `form`)
     source_text: str  # all text of the HTML as parsed
     expected_text: str  # the text left after the rules ran (annotations included)
     removed: tuple[tuple[str, str], ...]  # (reason, text) of what the rules dropped
     added: tuple[str, ...]  # annotation text the rules inserted
     repeated: int  # characters repeated by expanding table spans
     notes: tuple[str, ...]  # footnote references inserted as Markdown
+    #: "markdown"; "html" (an HTML document or fragment); "html-block" (HTML written as one
+    #: HTML block of a Markdown document)
+    form: str = "markdown"
+    definitions: tuple[str, ...] = ()  # the footnote definitions written for them
 
 
 @dataclass(frozen=True, slots=True)
 class Result:
     """The outcome of converting one document."""
 
-    markdown: str
-    kind: str  # post | page | fragment | markdown
+    markdown: str  # the output document: Markdown, or HTML when `to` is "html"
+    kind: Kind  # see `document.kind_of`
     entities: tuple[Entity, ...] = ()
     parts: tuple[Part, ...] = ()
     meta: dict[str, str] = field(default_factory=dict)
     source: str = ""
+    #: the language of the output document: "markdown" or "html"
+    to: str = "markdown"
+    #: problems of the input that the output keeps (front matter Jekyll cannot read)
+    warnings: tuple[str, ...] = ()
+    #: converted with `Options.sanitize`: the whole output, not only the parts, must be inert
+    sanitized: bool = False
 
     @property
     def changed(self) -> bool:
@@ -64,41 +78,116 @@ class Result:
         return tuple(r for part in self.parts for r in part.removed)
 
 
-def convert(text: str, options: Options | None = None, *, details: bool = False) -> Result:
+def convert(text: str, options: Options | None = None, *, details: bool = False, name: str | None = None) -> Result:
     """Convert one document (a Jekyll post, an article page, or an HTML fragment).
 
-    Posts keep every byte outside their HTML blocks. Pages give their article body.
+    `name` is the file's name (its suffix decides its language, see `document.kind_of`);
+    None for stdin and text from elsewhere (HTML unless it starts with front matter).
+    Posts keep every byte outside their HTML. Pages give their article body in Markdown;
+    with `Options(to=Target.HTML)` HTML stays HTML, cleaned by the same rules, whole.
     `result.entities` name what each unwrapped link pointed at; with `details=True` they
-    also carry their line and the text around them, and a page's `meta` is read (this
-    costs a tenth of the conversion; `list_entities` always gives them).
+    also carry their line, the text around them and whether they are doubtful, and a page's
+    `meta` is read (this costs a tenth of the conversion; `list_entities` always gives them).
     Raises InputError for input that cannot be a document (binary, broken front matter).
     """
     options = options or Options()
     if "\x00" in text:
         raise InputError("binary data (NUL bytes), not a text document")
-    kind = sniff(text, options.input_kind)
-    if kind in ("post", "markdown"):
-        return _convert_markdown(text, options, kind, details)
-    return _convert_page(text, options, kind, details)
+    kind = kind_of(text, name, options.input_kind)
+    html = options.to is Target.HTML or (options.to is Target.AUTO and not is_markdown(kind))
+    if is_markdown(kind):
+        result = _convert_markdown(text, options, kind, details, html)
+        return _sanitize_again(result, options, details, html) if options.sanitize and result.changed else result
+    if kind == "html-post":
+        return _convert_html_post(text, options, details, html)
+    return _convert_page(text, options, kind, details, html)
 
 
-def _convert_page(text: str, options: Options, kind: str, details: bool) -> Result:
+def _sanitize_again(result: Result, options: Options, details: bool, html: bool) -> Result:
+    """Sanitize the output again until nothing is left to do: removing a block can change
+    how its neighbours read (an indented line after a list joins the list)."""
+    for _ in range(_SANITIZE_ROUNDS):
+        again = _convert_markdown(result.markdown, options, result.kind, details, html)
+        if not again.changed:
+            break
+        entities, parts = result.entities + again.entities, result.parts + again.parts
+        result = replace(again, entities=entities, parts=parts, meta=result.meta, source=result.source)
+    return result
+
+
+def _convert_page(text: str, options: Options, kind: Kind, details: bool, html: bool) -> Result:
     if not text.strip():
-        return Result("", kind, source=text)
+        return Result(text if html else "", kind, source=text, to="html" if html else "markdown")
     liquid = bool(options.liquid)
     part, entities, meta, notes = _convert_html(
-        text, options, liquid=liquid, page=kind == "page", first_line=1, details=details
+        text, options, liquid=liquid, page=kind == "page", first_line=1, details=details, form=_form(html)
     )
-    markdown = part.markdown
-    if notes:
-        markdown = _join_blocks(markdown, "\n".join(notes))
+    front = ""
     if options.front_matter:
         import json
 
-        front = "".join(f"{key}: {json.dumps(meta[key], ensure_ascii=False)}\n" for key in meta)
-        markdown = f"---\n{front}---\n\n{markdown}" if markdown else f"---\n{front}---"
+        lines = "".join(f"{key}: {json.dumps(meta[key], ensure_ascii=False)}\n" for key in meta)
+        front = f"---\n{lines}---\n"
+    if html:
+        return Result(front + _in_place(text, part.markdown, notes), kind, tuple(entities), (part,), meta, text, "html")
+    markdown = part.markdown
+    if notes:
+        markdown = _join_blocks(markdown, "\n".join(notes))
+    if front:
+        markdown = f"{front}\n{markdown}" if markdown else front[:-1]
     markdown = markdown + "\n" if markdown else ""
-    return Result(markdown, kind, tuple(entities), (part,), meta, source=text)
+    return Result(markdown, kind, tuple(entities), (part,), meta, source=text, sanitized=options.sanitize)
+
+
+def _convert_html_post(text: str, options: Options, details: bool, html: bool) -> Result:
+    """A front matter and an HTML body: the body cleaned as HTML (or made Markdown)."""
+    post = split_post(text)
+    meta = _post_meta(post)
+    warnings = _front_matter_warnings(post)
+    to = "html" if html else "markdown"
+    if html and not options.sanitize and not is_eastmoney(post.body):  # the site owner's own HTML
+        return Result(text, "html-post", meta=meta, source=text, to=to, warnings=warnings)
+    liquid = True if options.liquid is None else options.liquid
+    part, entities, _, notes = _convert_html(
+        post.body,
+        options,
+        liquid=liquid,
+        page=False,
+        first_line=len(lines_of(post.head)) + 1,
+        where=post.body,
+        details=details,
+        form=_form(html),
+    )
+    if html:
+        out = post.head + _in_place(post.body, part.markdown, notes)
+    else:
+        markdown = _join_blocks(part.markdown, "\n".join(notes)) if notes else part.markdown
+        out = post.head + (markdown + "\n").replace("\n", newline_of(text)) if markdown else post.head
+    meta.update({k: v for k, v in _post_meta_from_parts([part], post.body).items() if k not in meta})
+    return Result(out, "html-post", tuple(entities), (part,), meta, text, to, warnings, sanitized=options.sanitize)
+
+
+def _form(html: bool) -> str:
+    return "html" if html else "markdown"
+
+
+_HTML_SPACE = " \t\n\r\f"
+
+
+def _in_place(source: str, written: str, notes: list[str]) -> str:
+    """HTML written for `source`, put where it was: the source's leading and trailing
+    whitespace and line endings kept, the footnote list at the end (of the body)."""
+    if notes:
+        from . import safehtml
+
+        listing = safehtml.note_list(notes)
+        end = written.rfind("</body>")
+        written = written[:end] + listing + "\n" + written[end:] if end >= 0 else _join_blocks(written, listing)
+    body = source.strip(_HTML_SPACE)
+    lead = source[: len(source) - len(source.lstrip(_HTML_SPACE))]
+    trail = source[len(lead) + len(body) :]
+    newline = newline_of(source)
+    return lead + (written.replace("\n", newline) if newline != "\n" else written) + trail
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,29 +201,33 @@ class _Piece:
     first_line: int  # 1-based line of the block in the whole file
 
 
-def _pieces(post: Post, text: str, lines: list[str]) -> list[_Piece]:
-    """The HTML blocks of a post body, found as a CommonMark parser finds them."""
-    if not is_eastmoney(text):
+def _pieces(post: Post, text: str, lines: list[str], *, sanitize: bool = False) -> list[_Piece]:
+    """The HTML blocks of a post body, found as a CommonMark parser finds them (to sanitize:
+    all of them, the blocks with anything else that is not inert, and link definitions to
+    a URL that is not allowed, which convert to nothing)."""
+    if not sanitize and not is_eastmoney(text):
         return []
     from . import commonmark
 
     head_lines = len(lines_of(post.head))
     pieces = []
-    for block in commonmark.html_blocks(post.body):
+    for block in commonmark.html_blocks(post.body, hazards=sanitize):
         source = "".join(lines[block.start : block.end])
-        html = source if block.html else commonmark.to_html(source)
+        html = "" if block.drop else source if block.html else commonmark.to_html(source)
         pieces.append(_Piece(block.start, block.end, html, source, head_lines + block.start + 1))
     return pieces
 
 
-def _convert_markdown(text: str, options: Options, kind: str, details: bool) -> Result:
+def _convert_markdown(text: str, options: Options, kind: Kind, details: bool, html: bool) -> Result:
     post = split_post(text) if kind == "post" else Post("", text)
     meta = _post_meta(post)
+    warnings = _front_matter_warnings(post)
     lines = lines_of(post.body)
-    pieces = _pieces(post, text, lines)
+    pieces = _pieces(post, text, lines, sanitize=options.sanitize)
     if not pieces:
-        return Result(text, kind, meta=meta, source=text)
+        return Result(text, kind, meta=meta, source=text, warnings=warnings, sanitized=options.sanitize)
     liquid = kind == "post" if options.liquid is None else options.liquid
+    numbers: dict[str, int] = {}  # footnote numbers (HTML blocks), in order over the document
     newline = newline_of(text)
     out: list[str] = []
     parts: list[Part] = []
@@ -151,18 +244,22 @@ def _convert_markdown(text: str, options: Options, kind: str, details: bool) -> 
             first_line=piece.first_line,
             where=piece.source,
             details=details,
+            form="html-block" if html else "markdown",
+            numbers=numbers,
         )
         parts.append(part)
         entities.extend(found)
         notes.update(dict.fromkeys(piece_notes))
         markdown = part.markdown
         if n == len(pieces) - 1 and notes:
-            markdown = _join_blocks(markdown, "\n".join(notes))
+            markdown = _join_blocks(markdown, _note_block(list(notes)) if html else "\n".join(notes))
         _, ending = strip_newline(lines[piece.end - 1])
         pos = piece.end
         if not markdown:
             if out and not out[-1].strip() and pos < len(lines) and not lines[pos].strip():
                 pos += 1  # do not leave two blank lines where the block was
+            elif out and out[-1].strip() and pos < len(lines) and lines[pos].strip():
+                out.append(newline)  # nor join the blocks around it into one
             continue
         if out and out[-1].strip():
             out.append(newline)
@@ -174,32 +271,66 @@ def _convert_markdown(text: str, options: Options, kind: str, details: bool) -> 
     out.extend(lines[pos:])
     markdown = post.head + "".join(out)
     meta.update({k: v for k, v in _post_meta_from_parts(parts, post.body).items() if k not in meta})
-    return Result(markdown, kind, tuple(entities), tuple(parts), meta, source=text)
+    return Result(
+        markdown, kind, tuple(entities), tuple(parts), meta, text, warnings=warnings, sanitized=options.sanitize
+    )
 
 
-def entities(text: str, options: Options | None = None) -> tuple[Entity, ...]:
-    """The entity links of one document (as `convert` would unwrap them), with context."""
+def _note_block(notes: list[str]) -> str:
+    from . import safehtml
+
+    return safehtml.note_list(notes)
+
+
+def _front_matter_warnings(post: Post) -> tuple[str, ...]:
+    """The front matter's problem, if Jekyll cannot read it (checked only when there is one)."""
+    if not post.head:
+        return ()
+    from .frontmatter import problem
+
+    found = problem(post.head)
+    return (f"front matter is not valid YAML ({found}): Jekyll will not read it",) if found else ()
+
+
+def entities(
+    text: str, options: Options | None = None, *, name: str | None = None, file: str | None = None
+) -> tuple[Entity, ...]:
+    """The entity links of one document (as `convert` would unwrap them), with their line and
+    context, each flagged if doubtful: the one answer `emclean entities` gives too.
+
+    `name` is the file's name, as for `convert`; the records name `file` (default: `name`, or
+    "-" when there is none).
+    """
+    from .suspicion import flag
+
+    file = file or name or "-"
     options = options or Options()
     if "\x00" in text:
         raise InputError("binary data (NUL bytes), not a text document")
-    kind = sniff(text, options.input_kind)
-    if kind in ("post", "markdown"):
+    kind = kind_of(text, name, options.input_kind)
+    if kind == "html-post":
+        post = split_post(text)
+        first = len(lines_of(post.head)) + 1
+        return tuple(flag(_entities_of(post.body, page=False, first_line=first, where=post.body, file=file)))
+    if is_markdown(kind):
         post = split_post(text) if kind == "post" else Post("", text)
         lines = lines_of(post.body)
         found: list[Entity] = []
         for piece in _pieces(post, text, lines):
-            found.extend(_entities_of(piece.html, page=False, first_line=piece.first_line, where=piece.source))
-        return tuple(found)
-    return tuple(_entities_of(text, page=kind == "page", first_line=1, where=text))
+            found.extend(
+                _entities_of(piece.html, page=False, first_line=piece.first_line, where=piece.source, file=file)
+            )
+        return tuple(flag(found))
+    return tuple(flag(_entities_of(text, page=kind == "page", first_line=1, where=text, file=file)))
 
 
-def _entities_of(html: str, *, page: bool, first_line: int, where: str) -> list[Entity]:
+def _entities_of(html: str, *, page: bool, first_line: int, where: str, file: str) -> list[Entity]:
     tree = dom.parse(html)
     root = dom.root(tree)
     article = (dom.first(tree, ARTICLE_SELECTOR) or root) if page else root
     clean.apply(article, clean.State(Options(), codec_for(html), Tokens()), clean.REMOVALS)
     found = find(article)
-    return describe(article, found, where, first_line) if found else []
+    return describe(article, found, where, first_line, file=file) if found else []
 
 
 def _join_blocks(first: str, second: str) -> str:
@@ -215,10 +346,16 @@ def _convert_html(
     first_line: int,
     where: str | None = None,
     details: bool = False,
+    form: str = "markdown",
+    numbers: dict[str, int] | None = None,
 ) -> tuple[Part, list[Entity], dict[str, str], list[str]]:
-    """Convert one piece of HTML: rules, renderer, finisher.
+    """Convert one piece of HTML: the rules, then the Markdown renderer and finisher, or
+    (`form` "html", "html-block") the safe HTML writer.
 
+    Returns the part, its entity links, a page's meta and the footnote definitions (Markdown
+    lines, or HTML list items numbered by `numbers`, shared over one document).
     `where` is the source text the HTML came from, to number the lines of entity links.
+    A page gives its article to Markdown; HTML keeps the whole page.
     """
     codec = codec_for(html)
     tokens = Tokens()
@@ -229,8 +366,8 @@ def _convert_html(
     if page:
         if details or options.front_matter:
             meta = _page_meta(tree, options)
-        article = dom.first(tree, ARTICLE_SELECTOR) or root
-    source_text = dom.text(article)
+        if form == "markdown":
+            article = dom.first(tree, ARTICLE_SELECTOR) or root
     state = clean.State(
         options,
         codec,
@@ -240,12 +377,22 @@ def _convert_html(
         first_line=first_line,
         details=details,
     )
-    if options.annotate is not Annotate.NONE and not options.annotate_suspicious:
+    if details or (options.annotate is not Annotate.NONE and not options.annotate_suspicious):
         from .suspicion import flag
 
         state.doubt = flag
+    if form != "markdown":
+        numbers = {} if numbers is None else numbers
+        part, notes = _write_html(html, tree, state, liquid=liquid, form=form, numbers=numbers)
+        return part, state.entities, meta, notes
+    source_text = dom.text(article)
     clean.apply(article, state)
+    if options.front_matter and meta.get("title"):
+        _drop_title(article, meta["title"], state)
     expected = codec.token.sub("", dom.text(article))
+    from . import render  # (not for entities: listing links renders nothing)
+    from .markup import Finisher
+
     finisher = Finisher(codec, tokens, liquid=liquid)
     markdown = finisher.finish(render.render(dom.events(article), codec, tokens))
     limits.check_output(len(html), len(markdown))
@@ -258,8 +405,64 @@ def _convert_html(
         tuple(state.added),
         state.repeated,
         tuple(state.footnotes),
+        definitions=tuple(notes),
     )
     return part, state.entities, meta, notes
+
+
+def _write_html(
+    html: str, tree: dom.Tree, state: clean.State, *, liquid: bool, form: str, numbers: dict[str, int]
+) -> tuple[Part, list[str]]:
+    """The rules for HTML, then the safe HTML writer: footnote references become numbered
+    `<sup>`s (their numbers are text the reader sees, counted as added), a whole page stays
+    a whole page."""
+    from . import safehtml
+
+    body = dom.root(tree)
+    source_text = dom.text(body)
+    clean.apply(body, state, safehtml.RULES)
+    for ref in state.footnotes:
+        numbers.setdefault(ref, len(numbers) + 1)
+    codec, values = state.codec, state.tokens.values
+    refs = {
+        f"{codec.tok_open}{n}{codec.tok_close}": str(numbers[value])
+        for n, (kind, value) in enumerate(values)
+        if kind == "raw" and value in numbers
+    }
+    shown = dom.text(body)
+    added = [*state.added, *(refs.get(m.group(), "") for m in codec.token.finditer(shown))]
+    expected = codec.token.sub(lambda m: refs.get(m.group(), ""), shown)
+    if form == "html" and is_document(html):
+        written = safehtml.page(tree, refs, html, liquid=liquid)
+    else:
+        written = safehtml.fragment(body, refs, liquid=liquid, embedded=form == "html-block")
+    notes = [safehtml.note(entity) for entity in state.footnotes.values()]
+    part = Part(written, source_text, expected, tuple(state.removed), tuple(added), state.repeated, (), form)
+    return part, notes
+
+
+_TITLE_BLOCKS = "h1, h2, h3, h4, h5, h6, p, div, center, section, article, blockquote"
+
+
+def _drop_title(article: dom.Node, title: str, state: clean.State) -> None:
+    """Drop the article's first block when it only repeats the title that the front matter
+    gives (their visible text compared without whitespace)."""
+    wanted = clean.squeeze(title)
+    if not clean.squeeze(dom.text(article)).startswith(wanted):
+        return
+    container: dom.Node | None = None  # the block that starts with the title, holding it
+    for node in dom.select(article, _TITLE_BLOCKS):
+        shown = clean.squeeze(dom.text(node))
+        if not shown:
+            continue
+        if container is not None and not any(dom.same(up, container) for up in dom.ancestors(node)):
+            return
+        if shown == wanted:
+            state.drop(node, "title")
+            return
+        if not shown.startswith(wanted):
+            return
+        container = node
 
 
 def _post_meta(post: Post) -> dict[str, str]:
@@ -341,6 +544,7 @@ def _page_meta(tree: dom.Tree, options: Options) -> dict[str, str]:
     if source:
         meta["source"] = source
     url = options.url or first_attr('link[rel="canonical"]', "href") or first_attr('meta[property="og:url"]', "content")
+    url = urls.link(url) if url else None
     if url:
         meta["url"] = url
     return meta

@@ -2,13 +2,13 @@
 
 A link is suspicious when
 - its text is glued into a longer word: `创[新产业]链`, `C[PPI]B`, `壮[大智慧]`, `煤[电机]组`
-  (the link does not start and end on word boundaries of its sentence, per jieba);
+  (the link does not start and end on word boundaries of its sentence, as jieba cuts it);
 - it continues another link without a break: `中国银河[证券]`;
 - it sits inside the name of the article's source: `（文章来源：[券商]中国）`;
 - a stock is linked by a name that is an ordinary word: `发展[绿色经济]`, `比如商业航天、[机器人]等`;
 - across all inputs, one code is linked under different names.
 
-The segmenter (jieba, the only import of it) is loaded the first time it is needed.
+Words are cut as jieba cuts them, by `words` (jieba's dictionary, read as needed).
 """
 
 from __future__ import annotations
@@ -18,12 +18,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
-from typing import Any
 
+from . import words
 from .entities import Entity
 
-# Characters that form words with their neighbours (a link next to one may be glued).
-_WORDY = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SOURCE = re.compile(r"[（(]\s*(?:文章)?来源[：:]\s*([^）)]*)[）)]")
 # Stock names end like this when they are company names, whatever jieba thinks of them.
 _COMPANY_ENDINGS = (
@@ -113,17 +111,6 @@ OUTLETS = (
 )
 
 
-@lru_cache(maxsize=1)
-def _segmenter() -> Any:
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
-
-
 # Head nouns that make a compound of the word before them: 证券|公司, 保险|机构.
 _HEADS = frozenset({"公司", "机构", "企业", "行业", "板块", "类", "股", "业务", "市场", "产品"})
 
@@ -135,10 +122,9 @@ def _boundaries(text: str) -> frozenset[int]:
     The joint of a compound "word + head noun" (证券公司 → 证券|公司) counts as a boundary:
     a link on the first part of such a compound is not glued.
     """
-    jieba = _segmenter()
     cuts = {0}
     pos = 0
-    for word in jieba.cut(text, HMM=False):
+    for word in words.cut(text):
         for head in _HEADS:
             if len(word) > len(head) + 1 and word.endswith(head):
                 cuts.add(pos + len(word) - len(head))
@@ -152,32 +138,24 @@ def _ordinary_word(name: str) -> bool:
     """True if `name` reads as ordinary words rather than a company name."""
     if name.endswith(_COMPANY_ENDINGS):
         return False
-    jieba = _segmenter()
-    words = list(jieba.cut(name, HMM=False))
-    common = all(len(w) >= 2 and jieba.dt.FREQ.get(w, 0) >= _COMMON_FREQ for w in words)
-    if not (words and common):
+    parts = words.cut(name)
+    common = all(len(w) >= 2 and words.frequency(w) >= _COMMON_FREQ for w in parts)
+    if not (parts and common):
         return False
-    # only now the part-of-speech tags: no proper noun among them
-    return all(tag not in _PROPER_TAGS for tag in map(_tag, words))
+    # no proper noun among them (jieba's part-of-speech tags of dictionary words)
+    return all(words.tag(w) not in _PROPER_TAGS for w in parts)
 
 
-@lru_cache(maxsize=16384)
-def _tag(word: str) -> str:
-    """jieba's part-of-speech tag of a dictionary word, looked up in jieba's dictionary file
-    ("word freq tag" lines; the table jieba.posseg builds from it costs half a second)."""
-    data = _dictionary()
-    key = word.encode("utf-8") + b" "
-    at = 0 if data.startswith(key) else data.find(b"\n" + key) + 1
-    if at == 0 and not data.startswith(key):
-        return "x"
-    fields = data[at : data.find(b"\n", at)].split()
-    return fields[2].decode("utf-8") if len(fields) == 3 else "x"
-
-
-@lru_cache(maxsize=1)
-def _dictionary() -> bytes:
-    with _segmenter().dt.get_dict_file() as f:
-        return bytes(f.read()).replace(b"\r\n", b"\n")
+def _wordy(char: str) -> bool:
+    """True for a character that forms words with its neighbours (a link next to one may be
+    glued): ASCII letters and digits, CJK ideographs. (A regex of these ranges takes 3-10 ms
+    to compile, a tenth of a cold start.)"""
+    return bool(char) and (
+        (char.isascii() and char.isalnum())
+        or "\u3400" <= char <= "\u4dbf"
+        or "\u4e00" <= char <= "\u9fff"
+        or "\uf900" <= char <= "\ufaff"
+    )
 
 
 def reason(entity: Entity) -> str | None:
@@ -194,7 +172,7 @@ def reason(entity: Entity) -> str | None:
             at = plain.find(outlet, max(0, start - len(outlet)))
             if at != -1 and at <= start and start + len(entity.name) <= at + len(outlet):
                 return f"inside the name of the news outlet «{outlet}»"
-    if joined_before and _WORDY.match(joined_before[-1:]) and _WORDY.match(entity.name[:1]):
+    if joined_before and _wordy(joined_before[-1:]) and _wordy(entity.name[:1]):
         window = joined_before + entity.name + entity.after[:8]
         if len(joined_before) not in _boundaries(window):
             return f"continues the link «{joined_before}» into one word"
@@ -204,9 +182,7 @@ def reason(entity: Entity) -> str | None:
     span = joined_before + span
     left = before[-1:]
     right = after[:1]
-    if (left and _WORDY.match(left) and _WORDY.match(span[:1])) or (
-        right and _WORDY.match(right) and _WORDY.match(span[-1:])
-    ):
+    if (left and _wordy(left) and _wordy(span[:1])) or (right and _wordy(right) and _wordy(span[-1:])):
         head = before[-8:]
         cuts = _boundaries(head + span + after[:8])
         if len(head) not in cuts or len(head) + len(span) not in cuts:

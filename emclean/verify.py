@@ -1,14 +1,19 @@
-"""Checks that a conversion kept what a reader sees.
+"""Checks that a conversion kept what a reader sees, and nothing that could run.
 
-The output's visible text (as a CommonMark renderer reads it) must equal the text of the
-HTML after the rules ran, and that text must account for every character of the input:
+The output must be inert: Markdown has no raw HTML and no link or image outside the
+allow-list (see urls.py and `commonmark.hazards`); HTML output holds nothing the safe HTML
+writer would not write. Its visible text (as a CommonMark renderer reads Markdown, or a
+browser reads HTML) must equal the text of the HTML after the rules ran, and that text
+must account for every character of the input:
 input = kept + removed (ads, widgets, scripts, hidden) − added (annotations).
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
+from . import commonmark
 from .clean import squeeze
 from .pipeline import Part, Result
 
@@ -24,14 +29,15 @@ class Problem:
 
 
 def check_part(part: Part) -> list[Problem]:
-    """Problems of one converted piece of HTML (empty when it is faithful)."""
-    from . import commonmark
-
+    """Problems of one converted piece of HTML (empty when it is faithful and inert)."""
     problems: list[Problem] = []
-    reading = commonmark.read(part.markdown)
-    if reading.raw_html:
-        problems.append(Problem(f"{reading.raw_html} raw HTML element(s) left in the output"))
-    shown, expected = squeeze(reading.text), squeeze(part.expected_text)
+    if part.form == "markdown":
+        written = part.markdown + "".join("\n\n" + d for d in part.definitions)
+        problems.extend(Problem(f"unsafe output: {hazard}") for hazard in commonmark.hazards(written))
+        text = commonmark.read(part.markdown, jekyll=False).text
+    else:
+        text = _html_problems(part, problems)
+    shown, expected = squeeze(text), squeeze(part.expected_text)
     for note in part.notes:  # footnote references: shown as written without their definitions
         shown = shown.replace(squeeze(note), "")
     if shown != expected:
@@ -44,9 +50,39 @@ def check_part(part: Part) -> list[Problem]:
     return problems
 
 
+def _html_problems(part: Part, problems: list[Problem]) -> str:
+    """Add the problems of HTML output to `problems`; return the text it shows."""
+    from . import safehtml
+
+    if part.form == "html-block" and commonmark.read(part.markdown).text:
+        problems.append(Problem("HTML output read as Markdown: it does not start an HTML block"))
+    problems.extend(Problem(f"not safe HTML: {what}") for what in safehtml.unsafe(part.markdown)[:1])
+    return safehtml.shown(part.markdown)
+
+
 def check(result: Result) -> list[Problem]:
-    """Problems of a whole conversion (empty when it is faithful)."""
-    return [p for part in result.parts for p in check_part(part)]
+    """Problems of a whole conversion (empty when it is faithful and inert)."""
+    problems = [p for part in result.parts for p in check_part(part)]
+    if result.sanitized and result.to == "markdown":
+        problems[:0] = [Problem(f"unsafe output: {hazard}") for hazard in unsafe(result)]
+    return problems
+
+
+def unsafe(result: Result) -> list[commonmark.Hazard]:
+    """What could be active content in the whole output (its front matter left out, and the
+    HTML blocks emclean wrote, which `check_part` checks as HTML)."""
+    from .document import newline_of, split_post
+    from .errors import InputError
+
+    body = result.markdown
+    if result.kind == "post" or body.startswith("---"):
+        with contextlib.suppress(InputError):
+            body = split_post(body).body
+    newline = newline_of(body)
+    for part in result.parts:
+        if part.form == "html-block" and part.markdown:
+            body = body.replace(part.markdown.replace("\n", newline), "")
+    return commonmark.hazards(body)
 
 
 def _first_difference(expected: str, shown: str) -> str:

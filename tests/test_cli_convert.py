@@ -99,10 +99,10 @@ def test_url_makes_relative_links_absolute() -> None:
 
 
 def test_liquid_flag() -> None:
-    """--liquid wraps Liquid-looking text in {% raw %} outside posts too."""
+    """--liquid writes the `{` of `{{`/`{%` as `&#123;` outside posts too."""
     html = "<p>模板 {{ x }} 文字</p>"
     assert run("convert", "-", stdin=html)[1] == "模板 {{ x }} 文字\n"
-    assert run("convert", "-", "--liquid", stdin=html)[1] == "模板 {% raw %}{{ x }}{% endraw %} 文字\n"
+    assert run("convert", "-", "--liquid", stdin=html)[1] == "模板 &#123;{ x }} 文字\n"
 
 
 def test_format_text() -> None:
@@ -134,12 +134,15 @@ def test_format_jsonl_stream() -> None:
 
 
 def test_jsonl_bad_record_is_reported_and_the_rest_converted() -> None:
-    """A broken line gives an error record and exit 123; the good lines still convert."""
-    lines = 'not json\n{"id": 2, "html": "<p>好</p>"}\n'
+    """A broken line gives an error record and exit 123; the good lines still convert.
+
+    (The broken line is not the first: input whose first line is not a JSON object is refused
+    whole as not JSON Lines, issue 11.)"""
+    lines = '{"id": 1, "html": "<p>好</p>"}\nnot json\n{"id": 2, "html": "<p>好</p>"}\n'
     code, out, err = run("convert", "-", "--format", "jsonl", stdin=lines)
     assert code == 123
-    assert json.loads(out.splitlines()[1])["markdown"] == "好\n"
-    assert "-:1:" in err
+    assert json.loads(out.splitlines()[2])["markdown"] == "好\n"
+    assert "-:2:" in err
 
 
 def test_diff_when_piped_is_a_unified_diff(tmp_path: Path) -> None:
@@ -157,10 +160,24 @@ def test_empty_input_gives_empty_output() -> None:
     assert run("convert", "-", stdin="") == (0, "", "")
 
 
-def test_plain_markdown_passes_through() -> None:
-    """Markdown without HTML is printed unchanged."""
+def test_plain_markdown_passes_through(tmp_path: Path) -> None:
+    """Markdown without HTML is printed unchanged (a .md file, or stdin with --input markdown)."""
     text = "# 标题\n\n*ST康美 段落\n"
-    assert run("convert", "-", stdin=text)[1] == text
+    path = tmp_path / "a.md"
+    path.write_text(text, encoding="utf-8")
+    assert run("convert", str(path))[1] == text
+    assert run("convert", "-", "--input", "markdown", stdin=text)[1] == text
+
+
+def test_stdin_is_html_unless_front_matter() -> None:
+    """Stdin without front matter is HTML, whatever it starts with: nothing passes through raw."""
+    code, out, _ = run("convert", "-", stdin="Hello <img src=x onerror=alert(1)> <b>粗</b>")
+    assert code == 0
+    assert "<" not in out
+    assert "onerror" not in out
+    assert "**粗**" in out
+    post = "---\ntitle: t\n---\n*ST 段落 <b>粗</b>\n"
+    assert run("convert", "-", stdin=post)[1] == post  # a Markdown post (Jekyll's default); no Eastmoney markup
 
 
 @pytest.mark.parametrize(

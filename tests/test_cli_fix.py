@@ -158,7 +158,7 @@ def test_skipped_folders(posts: Path) -> None:
 def test_include_and_exclude(posts: Path) -> None:
     """--include and --exclude select files by glob."""
     err = run("fix", "--check", "--exclude", "2022-05-*", str(posts))[2]
-    assert "2 would change" in err
+    assert "4 would change" in err
     err = run("fix", "--check", "--include", "*-05-30-*", str(posts))[2]
     assert "1 would change" in err
     assert "1 scanned" in err

@@ -37,10 +37,10 @@ def body_of(text: str) -> str:
 def test_document_converts_faithfully(path: Path) -> None:
     """verify holds; no entity link and no raw HTML is left; a second pass changes nothing."""
     text = path.read_text(encoding="utf-8")
-    result = emclean.convert(text)
+    result = emclean.convert(text, name=path.name)
     assert verify.check(result) == []
     assert not ENTITY_LINK.search(result.markdown)
-    assert emclean.convert(result.markdown).markdown == result.markdown
+    assert emclean.convert(result.markdown, name="again.md").markdown == result.markdown
     if result.changed:
         assert seen_markdown(body_of(result.markdown)).raw_html == 0
 
@@ -49,7 +49,7 @@ def test_document_converts_faithfully(path: Path) -> None:
 def test_post_keeps_every_byte_outside_its_html(path: Path) -> None:
     """Front matter and every line before the first and after the last HTML block are unchanged."""
     text = path.read_text(encoding="utf-8")
-    out = emclean.convert(text).markdown
+    out = emclean.convert(text, name=path.name).markdown
     if out == text:
         return
     head = text[: text.index("\n---\n", 4) + 5]
@@ -67,7 +67,7 @@ def test_kramdown_shows_what_markdown_it_shows(kramdown_render: Callable[[Sequen
 
     (Untouched Markdown is the authors' own: kramdown's smart quotes apply to it.)
     """
-    results = [(p, emclean.convert(p.read_text(encoding="utf-8"))) for p in DOCS]
+    results = [(p, emclean.convert(p.read_text(encoding="utf-8"), name=p.name)) for p in DOCS]
     changed = [(p, body_of(r.markdown)) for p, r in results if r.changed]
     outs = [out for _, out in changed]
     for (path, out), html in zip(changed, kramdown_render(outs), strict=True):

@@ -155,12 +155,12 @@ def test_no_links_is_an_empty_list() -> None:
     assert run("entities", "-", "--format", "json", stdin="<p>没有链接</p>") == (0, "[]\n", "")
 
 
-def test_unreadable_input_exits_2(tmp_path: Path) -> None:
-    """A missing or binary input is one clear line and exit 2."""
+def test_unreadable_input_exits_123(tmp_path: Path) -> None:
+    """A missing or binary input is one clear line and exit 123 (some inputs failed)."""
     binary = tmp_path / "b.md"
     binary.write_bytes(b"\x00\x01<p>keytip eastmoney.com</p>")
     code, _, err = run("entities", str(tmp_path / "missing.md"), str(binary), "--format", "json")
-    assert code == 2
+    assert code == 123
     assert "missing.md: no such file" in err
     assert "b.md: binary data" in err
 

@@ -23,7 +23,8 @@ def make_tree(root: Path) -> dict[Path, tuple[bytes, bytes]]:
     versions = {}
     for post in POSTS:
         old = post.read_bytes()
-        new = emclean.convert(old.decode("utf-8")).markdown.encode("utf-8")
+        as_fix = emclean.Options(to=emclean.Target.AUTO)  # .html stays HTML, as `fix` writes it
+        new = emclean.convert(old.decode("utf-8"), as_fix, name=post.name).markdown.encode("utf-8")
         versions[post.name] = (old, new)
     expected = {}
     for n in range(COPIES):
@@ -80,3 +81,63 @@ def test_every_file_is_old_or_new(tmp_path: Path, sig: int, jobs: str) -> None:
     if sig != signal.SIGKILL:
         assert code == 130
         assert leftovers == []
+
+
+def children(parent: int) -> list[int]:
+    """The PIDs of the processes whose parent is `parent` (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+                found.append(int(entry))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """True if the process runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+@pytest.mark.parametrize("group", [False, True], ids=["parent", "process-group"])
+def test_sigkill_leaves_no_worker_and_the_next_run_no_temp_file(tmp_path: Path, group: bool) -> None:
+    """SIGKILL of `fix` (of the parent alone, or of its process group as `kill -9 -PGID` does):
+    no worker survives it, and the next run removes every temp file left behind (at once:
+    their writers' PIDs are gone) and finishes the job."""
+    expected = make_tree(tmp_path)
+    command = [sys.executable, "-m", "emclean", "fix", "-q", "--jobs", "2", str(tmp_path)]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=group)
+    watched = sorted(p for p, (old, new) in expected.items() if old != new)[::50]
+    workers: list[int] = []
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline:
+        if len(workers) < 2:
+            workers = children(proc.pid)
+        elif any(p.read_bytes() != expected[p][0] for p in watched):
+            break
+        time.sleep(0.005)
+    if proc.poll() is not None:
+        pytest.skip("the run finished before it could be killed (machine too fast for this tree)")
+    assert len(workers) == 2
+    if group:
+        os.killpg(proc.pid, signal.SIGKILL)
+    else:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=60)
+    deadline = time.monotonic() + 10
+    while any(alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [w for w in workers if alive(w)], "a worker outlived its parent"
+    done = subprocess.run(command, capture_output=True, check=False, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert [p for p in tmp_path.rglob("*") if p.name.endswith(".emclean-tmp")] == []
+    assert all(path.read_bytes() == new for path, (_, new) in expected.items())

@@ -168,19 +168,19 @@ def test_entity_text_stays_exactly_where_it_was() -> None:
     assert md(html) == "要创新产业链"
 
 
-def test_liquid_is_wrapped_in_posts_only() -> None:
-    """In a Jekyll post, `{{`/`{%` in article text are wrapped in {% raw %}."""
+def test_liquid_is_inert_in_posts_only() -> None:
+    """In a Jekyll post, the `{` of `{{`/`{%` in article text is written `&#123;`."""
     post = '---\ntitle: t\n---\n<p class="em_media">显示 {% include x %} 原样</p>\n'
     out = emclean.convert(post).markdown
-    assert out == "---\ntitle: t\n---\n显示 {% raw %}{% include x %}{% endraw %} 原样\n"
+    assert out == "---\ntitle: t\n---\n显示 &#123;% include x %} 原样\n"
     assert md("<p>{{ x }}</p>") == "{{ x }}"
 
 
 def test_liquid_endraw_in_text_stays_literal() -> None:
-    """A literal `{% endraw %}` in article text is printed with a Liquid string instead."""
-    out = md("<p>a {% endraw %} b</p>", liquid=True)
-    assert "{% raw %}" not in out
-    assert out == "a {{ '{%' }} endraw %} b"
+    """`endraw` on the line, `{{{`, `{%{%` and a lone `{{` leave no `{{`/`{%` behind."""
+    assert md("<p>a {% endraw %} b {{ c }}</p>", liquid=True) == "a &#123;% endraw %} b &#123;{ c }}"
+    assert md("<p>{{{ x }}} {%{% y</p>", liquid=True) == "&#123;&#123;{ x }}} &#123;%&#123;% y"
+    assert md("<p>值{{ endraw 尾</p>", liquid=True) == "值&#123;{ endraw 尾"
 
 
 def test_private_use_characters_in_text_survive() -> None:

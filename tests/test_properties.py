@@ -107,7 +107,7 @@ def test_fragments(html: str) -> None:
     """Any Eastmoney-like fragment converts faithfully, stably, with no HTML or script links."""
     result = emclean.convert(html, emclean.Options(input_kind=emclean.InputKind.FRAGMENT))
     assert verify.check(result) == []
-    again = emclean.convert(result.markdown)
+    again = emclean.convert(result.markdown, name="again.md")
     assert again.markdown == result.markdown
     assert not any(h.lower().startswith(("javascript:", "data:")) for h in links_of(result.markdown))
     assert "<span" not in result.markdown

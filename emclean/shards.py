@@ -1,0 +1,335 @@
+"""Dataset shards on disk: finding them, sniffing their format, reading their records, and
+writing output shards atomically.
+
+A shard is a JSON Lines file (plain, gzip or zstd; the compression is known by the magic
+bytes or the name) or a Parquet file. Output files go through `files.create`/`commit`:
+a temp file next to the target, renamed into place when whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import os
+import re
+import sys
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, BinaryIO
+
+from . import files
+from .errors import InputError, UsageError
+
+#: names a folder is searched for (a `.json` file is read when named, not found in a folder)
+SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz", ".jsonl.zst", ".ndjson.zst", ".parquet", ".pq")
+_MAGIC = {b"\x1f\x8b": "gzip", b"\x28\xb5\x2f\xfd": "zstd"}
+_PARQUET_MAGIC = b"PAR1"
+_EXTENSIONS = {".gz": "gzip", ".zst": "zstd"}
+_BOM = b"\xef\xbb\xbf"
+# How many bytes of a line are kept of a record over the size limit (to read its id).
+_HEAD = 1 << 16
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """One input: a file (or "-" for stdin), its name under an output folder, its format."""
+
+    path: str
+    name: str
+    kind: str  # "jsonl" | "parquet"
+    compression: str | None = None  # "gzip" | "zstd" | None
+
+    @property
+    def size(self) -> int:
+        """Bytes on disk (0 for stdin or when unknown)."""
+        if self.path == "-":
+            return 0
+        try:
+            return os.stat(self.path).st_size
+        except OSError:
+            return 0
+
+
+def find(paths: list[str], skip: Path | None = None) -> tuple[list[Shard], list[str]]:
+    """The shards named by `paths` (folders searched in sorted order), and one message per
+    path that cannot be used. Nothing under `skip` (the output folder) is taken."""
+    found: list[Shard] = []
+    problems: list[str] = []
+    for arg in paths:
+        if arg == "-":
+            found.append(Shard("-", "-", "jsonl"))
+            continue
+        path = Path(arg)
+        if path.is_dir():
+            names = list(_walk(path, skip))
+            found.extend(_sniffed(str(path / name), name, problems) for name in names)
+            if not names:
+                problems.append(f"{arg}: no shards in this folder (looked for {', '.join(SUFFIXES)})")
+        elif path.exists():
+            found.append(_sniffed(arg, path.name, problems))
+        else:
+            problems.append(f"{arg}: no such file or folder")
+    return found, problems
+
+
+def _walk(top: Path, skip: Path | None) -> Iterator[str]:
+    """Shard files under `top` as paths relative to it, in sorted order (hidden names skipped)."""
+    skipped = skip.resolve() if skip is not None else None
+    for folder, dirs, names in os.walk(top):
+        base = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (base / d).resolve() != skipped)
+        for name in sorted(names):
+            if name.endswith(SUFFIXES) and not name.startswith("."):
+                yield (base / name).relative_to(top).as_posix()
+
+
+def _sniffed(path: str, name: str, problems: list[str]) -> Shard:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError as e:
+        problems.append(f"{path}: {e.strerror or e}")
+        return Shard(path, name, "jsonl")
+    if head == _PARQUET_MAGIC:
+        return Shard(path, name, "parquet")
+    compression = _MAGIC.get(head[:2]) or _MAGIC.get(head) or _EXTENSIONS.get(Path(path).suffix)
+    if Path(path).suffix in (".parquet", ".pq") and compression is None and head:
+        problems.append(f"{path}: not a Parquet file (it does not start with PAR1)")
+    return Shard(path, name, "jsonl", compression)
+
+
+#: the names of output files (any other name given to -o is a folder)
+OUTPUT_SUFFIXES = (".jsonl", ".ndjson", ".json", ".parquet", ".pq")
+
+
+def is_file_name(path: str) -> bool:
+    """True if `path` names an output file, not a folder: it ends like a shard's name."""
+    name = path.lower()
+    for compressed in _EXTENSIONS:
+        name = name.removesuffix(compressed)
+    return name.endswith(OUTPUT_SUFFIXES) and not path.endswith(("/", os.sep)) and not Path(path).is_dir()
+
+
+def output_kind(path: str) -> tuple[str, str | None]:
+    """(format, compression) an output file's name asks for."""
+    name = path.lower()
+    if name.endswith((".parquet", ".pq")):
+        return "parquet", None
+    return "jsonl", _EXTENSIONS.get(Path(name).suffix)
+
+
+class Opened:
+    """An open JSON Lines shard: its decompressed stream, and where it stands in the file."""
+
+    def __init__(self, shard: Shard, stdin: BinaryIO | None = None) -> None:
+        self.shard = shard
+        self.raw: BinaryIO | None = None
+        if shard.path == "-":
+            source: BinaryIO = stdin or sys.stdin.buffer
+            if not hasattr(source, "peek"):  # look at the first bytes without losing them
+                source = io.BufferedReader(source)  # type: ignore[type-var]
+            compression = shard.compression or _stdin_compression(source)
+        else:
+            try:
+                self.raw = open(shard.path, "rb")  # noqa: SIM115 (closed by close())
+            except OSError as e:
+                raise InputError(e.strerror or str(e)) from None
+            source = self.raw
+            compression = shard.compression
+        self.compression = compression
+        self.stream: IO[bytes] = _decompressed(source, compression) if compression else source
+
+    def position(self) -> int:
+        """How far into the file (compressed bytes) the reading has come."""
+        if self.raw is None:
+            return 0
+        with contextlib.suppress(OSError, ValueError):
+            return self.raw.tell()
+        return 0
+
+    def close(self) -> None:
+        """Close the file (stdin stays open)."""
+        if self.raw is not None:
+            with contextlib.suppress(OSError):
+                self.stream.close()
+            self.raw.close()
+
+    def first_problem(self) -> str | None:
+        """Why the shard is not JSON Lines, judged from its first bytes (None if it may be)."""
+        try:
+            head = _peek(self.stream)
+        except (OSError, EOFError, zlib.error) as e:
+            return f"not {self.compression} data: {' '.join(str(e).split())}"
+        body = head.removeprefix(_BOM).lstrip(b" \t\r\n")
+        if not body or body.startswith(b"{"):
+            return None
+        if body.startswith(_PARQUET_MAGIC):
+            return "Parquet data on stdin: give the file's path (Parquet is read from its end)"
+        start = body.split(b"\n", 1)[0][:40].decode("utf-8", "replace").strip()
+        what = "a JSON array" if start.startswith("[") else f"it starts with {start!r}"
+        return f'not JSON Lines ({what}); each line must be one JSON object such as {{"id": 1, "html": "<p>…</p>"}}'
+
+    def lines(self, max_bytes: int) -> Iterator[tuple[int, bytes, int]]:
+        """(line number, bytes, size) of each non-blank line. A line over `max_bytes` is
+        skipped through, not held: only its head is given, with its whole size. A truncated or
+        corrupt compressed stream raises InputError naming the offset, after the lines before it."""
+        stream = self.stream
+        number = 0
+        try:
+            first = True
+            while line := stream.readline(max_bytes + 1):
+                number += 1
+                if first:
+                    line = line.removeprefix(_BOM)
+                    first = False
+                size = len(line)
+                if size > max_bytes and not line.endswith(b"\n"):
+                    head = line[:_HEAD]
+                    while more := stream.readline(1 << 20):
+                        size += len(more)
+                        if more.endswith(b"\n"):
+                            break
+                    yield number, head, size
+                elif not line.isspace():
+                    yield number, line, size
+        except (OSError, EOFError, zlib.error) as e:
+            raise InputError(self._broken(e, number)) from None
+
+    def _broken(self, error: BaseException, lines: int) -> str:
+        where = f"byte {self.position():,} of the file" if self.raw is not None else "the end of the input"
+        kept = f"the {lines:,} lines before it were kept"
+        if isinstance(error, EOFError):
+            return f"truncated {self.compression} data: it ends at {where} without its end marker; {kept}"
+        return f"corrupt {self.compression} data near {where} ({' '.join(str(error).split())}); {kept}"
+
+
+def _stdin_compression(stream: BinaryIO) -> str | None:
+    peek = getattr(stream, "peek", None)
+    head = peek(4)[:4] if peek is not None else b""
+    return _MAGIC.get(head[:2]) or _MAGIC.get(head)
+
+
+def _peek(stream: IO[bytes]) -> bytes:
+    peek = getattr(stream, "peek", None)
+    return bytes(peek(1 << 12)) if peek is not None else b""
+
+
+def _decompressed(source: BinaryIO, compression: str) -> IO[bytes]:
+    if compression == "gzip":
+        return gzip.GzipFile(fileobj=source, mode="rb")  # type: ignore[return-value]  # (a BinaryIO)
+    return io.BufferedReader(_zstd().ZstdDecompressor().stream_reader(source, read_across_frames=True))
+
+
+def _zstd() -> Any:
+    try:
+        import zstandard
+    except ImportError:
+        raise UsageError("zstd shards need the zstandard package: pip install 'emclean[zstd]'") from None
+    return zstandard
+
+
+def compress(data: bytes, compression: str | None) -> bytes:
+    """`data` as one gzip member or zstd frame (concatenated, they make a valid file)."""
+    if compression == "gzip":
+        return gzip.compress(data, compresslevel=6, mtime=0)
+    if compression == "zstd":
+        return bytes(_zstd().ZstdCompressor(level=3).compress(data))
+    return data
+
+
+class Sink:
+    """Where output goes: stdout, or a file written atomically (see `files.create`); a
+    Parquet file when given its schema (then `write` takes Arrow record batches)."""
+
+    def __init__(self, path: str | None, schema: Any = None) -> None:
+        self.path = path
+        self.staged: files.Staged | None = None
+        self.out: IO[bytes]
+        self.table: Any = None
+        if path is None:
+            self.out = sys.stdout.buffer
+            return
+        target = Path(path)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise InputError(f"{target.parent}: cannot create the folder: {e.strerror or e}") from None
+        try:
+            self.staged = files.create(target)
+        except InputError as e:
+            raise InputError(f"{path}: {e}") from None
+        self.out = open(self.staged.fd, "wb", closefd=False, buffering=1 << 20)  # noqa: SIM115
+        if schema is not None:
+            from . import tables
+
+            self.table = tables.ParquetOut(self.out, schema)
+
+    def write(self, data: Any) -> None:
+        """Append bytes (or a record batch, to a Parquet file)."""
+        try:
+            if self.table is not None:
+                self.table.write(data)
+            else:
+                self.out.write(data)
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`): quiet, as for every command
+        except OSError as e:
+            raise InputError(f"{self.path or 'stdout'}: cannot write: {e.strerror or e}") from None
+
+    def commit(self) -> None:
+        """The output is whole: the file is put in place (stdout is flushed)."""
+        try:
+            if self.table is not None:
+                self.table.close()
+            self.out.flush()
+        except OSError as e:
+            self.abandon()
+            raise InputError(f"{self.path or 'stdout'}: cannot write: {e.strerror or e}") from None
+        if self.staged is not None:
+            self.out.close()
+            try:
+                written = files.commit(self.staged)
+            except InputError as e:
+                raise InputError(f"{self.path}: {e}") from None
+            finally:
+                self.staged = None
+            files.fsync_folder(written.parent)
+
+    def abandon(self) -> None:
+        """Drop a file never finished: no trace of it is left."""
+        if self.table is not None:
+            self.table.abandon()
+            self.table = None
+        if self.staged is not None:
+            with contextlib.suppress(OSError):
+                self.out.close()
+            files.abandon(self.staged)
+            self.staged = None
+
+
+_TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)-\d+\.emclean-tmp$")
+
+
+def remove_stale_temps(folder: Path) -> None:
+    """Remove the temp files that a killed run left in `folder` (their process is gone)."""
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            m = _TEMP.match(entry.name)
+            if m and not _alive(int(m.group("pid"))):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
