@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import dom, urls
+from . import dom, limits, urls
 from .codec import Codec, Tokens
 from .entities import Entity, annotation, describe, find, is_chart
 from .options import Annotate, Options
@@ -204,21 +204,72 @@ def drop_empty_items(root: dom.Node, state: State) -> None:
 
 
 def square_tables(root: dom.Node, state: State) -> None:
-    """Tables → rectangular grids: rowspan/colspan expanded, one value per cell."""
-    for table in reversed(dom.select(root, "table")):
-        grid, header = dom.table_grid(table)
-        if not grid:
+    """Tables → rectangular grids: a spanned cell is repeated into every position it covers
+    (while the grid stays within `limits.SPAN_GROWTH`; see `_grid`); rows without cells go.
+
+    What the copies cost (their HTML) comes out of one budget for the document,
+    `limits.SPAN_GROWTH` times its size: spanned tables nested in spanned cells do not
+    multiply. Once it is spent, the remaining tables are written with each cell once.
+    """
+    budget = limits.SPAN_GROWTH * len(state.source) + limits.SPAN_FLOOR
+    for table in reversed(dom.select(root, "table")):  # innermost first
+        rows = dom.table_rows(table)
+        if not any(cells for _, cells in rows):
             state.drop(table, "empty table")
             continue
-        cell = "th" if header else "td"
-        rows = []
-        for n, row in enumerate(grid):
-            name = cell if n == 0 else "td"
-            rows.append("<tr>" + "".join(f"<{name}>{value}</{name}>" for value in row) + "</tr>")
-        before = len(squeeze(dom.text(table)))
-        square = dom.replace_with_html(table, "<table>" + "".join(rows) + "</table>")
-        if square is not None:
-            state.repeated += len(squeeze(dom.text(square))) - before
+        grid = _grid([cells for _, cells in rows]) if budget > 0 and dom.has_spans(table) else None
+        for (tr, cells), line in zip(rows, grid or [[]] * len(rows), strict=True):
+            if not cells and not any(line):  # (a row with no cell of its own may hold spanned ones)
+                state.drop(tr, "empty table")
+        if grid is None:
+            continue
+        costs: dict[int, tuple[int, int]] = {}  # cell → (HTML size, characters of text)
+        for (tr, cells), line in zip(rows, grid, strict=True):
+            if not cells and not any(line):
+                continue
+            own = iter(cells)
+            following = next(own, None)
+            for cell in line:
+                if cell is not None and following is not None and dom.same(cell, following):
+                    following = next(own, None)  # the cell itself
+                    continue
+                if cell is not None:  # a copy of a cell spanning this position
+                    cost = costs.get(cell.mem_id)
+                    if cost is None:
+                        cost = costs[cell.mem_id] = (dom.html_size(cell), len(squeeze(dom.text(cell))))
+                    budget -= cost[0]
+                    if budget < 0:
+                        break
+                    state.repeated += cost[1]
+                dom.insert_copy(tr, cell, following)
+
+
+def _grid(rows: list[list[dom.Node]]) -> list[list[dom.Node | None]] | None:
+    """Where each cell goes once its spans are expanded: for each row, the cell at each
+    column (None for a gap). None if no cell spans, or if the grid would have more than
+    `limits.SPAN_GROWTH` times the cells (then each cell is written once)."""
+    spans = [[dom.spans(cell) for cell in cells] for cells in rows]
+    count = sum(len(cells) for cells in rows)
+    area = 0
+    for r, line in enumerate(spans):
+        for rowspan, colspan in line:
+            area += min(rowspan, len(rows) - r) * colspan
+    if area == count or not limits.grid_fits(count, area):
+        return None
+    grid: list[list[dom.Node | None]] = [[] for _ in rows]
+    for r, (cells, line) in enumerate(zip(rows, spans, strict=True)):
+        col = 0
+        for cell, (rowspan, colspan) in zip(cells, line, strict=True):
+            while col < len(grid[r]) and grid[r][col] is not None:
+                col += 1
+            for dr in range(min(rowspan, len(rows) - r)):
+                covered = grid[r + dr]
+                if len(covered) < col + colspan:
+                    covered.extend([None] * (col + colspan - len(covered)))
+                for dc in range(colspan):
+                    covered[col + dc] = cell
+            col += colspan
+    return grid
 
 
 # Inline elements that mean nothing in Markdown: their text stays, the element goes.

@@ -13,13 +13,17 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from .errors import InputError
+
 # ASCII punctuation: each gets a placeholder when it is article text.
 PUNCT = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 _BLOCK = 0x40  # private-use code points one codec needs
-_PUA = re.compile("[\ue000-\uf8ff]")
+# The private use areas (start, end): the BMP's, planes 15 and 16
+_AREAS = ((0xE000, 0xF900), (0xF0000, 0xFFFFE), (0x100000, 0x10FFFE))
+_PUA = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd]")
 # A run of whitespace holding a line break: a browser shows it as a space, or as
 # nothing between two CJK characters (CSS Text, segment break transformation).
-_SEGMENT = re.compile("[ \t\f\u00a0]*[\r\n][ \t\r\f\n\u00a0]*")
+_SEGMENT = re.compile("(?<![ \t\f\u00a0])[ \t\f\u00a0]*+[\r\n][ \t\r\f\n\u00a0]*+")  # (from a run's start: linear)
 
 
 @dataclass
@@ -41,14 +45,16 @@ def codec_at(base: int) -> Codec:
 
 
 def codec_for(text: str) -> Codec:
-    """A codec whose private-use characters do not occur in `text`."""
+    """A codec whose private-use characters do not occur in `text` (the first free block of
+    the BMP's private use area, else of planes 15 and 16). InputError if there is none."""
     if not _PUA.search(text):
         return codec_at(0xE000)
-    used = {ord(ch) for ch in _PUA.findall(text)}
-    for base in range(0xE000, 0xF900 - _BLOCK, _BLOCK):
-        if not any(base <= u < base + _BLOCK for u in used):
-            return codec_at(base)
-    return codec_at(0xF0000)  # plane 15 private use: only if the BMP area is exhausted
+    used = {(start, (ord(ch) - start) // _BLOCK) for ch in set(text) for start, end in _AREAS if start <= ord(ch) < end}
+    for start, end in _AREAS:
+        for n in range((end - start) // _BLOCK):
+            if (start, n) not in used:
+                return codec_at(start + n * _BLOCK)
+    raise InputError("the text uses every block of private-use characters (emclean needs one free): not an article")
 
 
 class Codec:
@@ -80,7 +86,10 @@ class Codec:
             self.em_open: self.em_close,
             self.del_open: self.del_close,
         }
+        self.opener_of = {close: o for o, close in self.partner.items()}
         self.markers = frozenset(self.opens) | frozenset(self.closes)
+        # what splits a paragraph at its breaks looks at: brackets, breaks, emphasis markers
+        self.break_context = re.compile("[" + re.escape("[]" + self.br + "".join(self.markers)) + "]")
         self.delimiters: dict[int, int | str] = {ord(k): v for k, v in (*self.opens.items(), *self.closes.items())}
         self.marker = re.compile("[" + re.escape("".join(self.markers)) + "]")
         self.ascii = {v: k for k, v in self.ph.items()}
@@ -98,6 +107,9 @@ class Codec:
         # placeholders whose escaping depends on context (all others never need it)
         ctx = "\\*_~`[]!<&|${\"'#"
         self.context = re.compile("[" + "".join(re.escape(self.ph[c]) for c in ctx) + "]")
+        # a run of one of the placeholders whose escaping depends on the flanking rules
+        self.flanked_run = re.compile("|".join(re.escape(self.ph[c]) + "+" for c in "*_~"))
+        self.escape_rules = self._escape_rules()
         self.dashes = re.compile(re.escape(self.ph["-"]) + "{2,}")
         self.dots = re.compile(re.escape(self.ph["."]) + "{3,}")
         self.guillemets = re.compile(re.escape(self.ph[">"]) + "{2,}")
@@ -105,14 +117,16 @@ class Codec:
         parts = (self.context, self.dashes, self.dots, self.guillemets)
         self.escapable = re.compile("|".join(p.pattern for p in parts) + "|" + re.escape(self.br))
         ws = re.escape(" \u00a0" + self.ideo + self.br)
-        self.seg_run = re.compile(f"[ {re.escape(self.seg)}]*{re.escape(self.seg)}[ {re.escape(self.seg)}]*")
+        # (runs are matched from their start, possessively: linear however long they are)
+        seg = re.escape(self.seg)
+        self.seg_run = re.compile(f"(?<![ {seg}]) *+{seg}[ {seg}]*+")
         self.spaces = re.compile(" {2,}")
         pad = re.escape(" \u00a0\t" + self.ideo + self.seg)
-        self.br_run = re.compile(f"[{pad}]*(?:{re.escape(self.br)}[{pad}]*)+")
+        self.br_run = re.compile(f"(?<![{pad}])[{pad}]*+(?:{re.escape(self.br)}[{pad}]*+)+")
         opens = re.escape("".join(self.opens))
         closes = re.escape("".join(self.closes))
         self.open_ws = re.compile(f"([{opens}]+)([{ws}]+)")
-        self.ws_close = re.compile(f"([{ws}]+)([{closes}]+)")
+        self.ws_close = re.compile(f"(?<![{ws}])([{ws}]++)([{closes}]+)")
         self.open_run = re.compile(f"[{opens}]+")
         self.close_run = re.compile(f"[{closes}]+")
         self.open_next = re.compile(f"([{opens}]+)(.)")
@@ -123,6 +137,27 @@ class Codec:
         self.strip_chars = " \u00a0\t" + self.ideo + self.seg + self.br
         # a character a reader sees as text: not ASCII punctuation, space, marker or token
         self.texty = re.compile(f"[^\\s!-/:-@\\[-`{{-~{lo_hi}]")
+
+    def _escape_rules(self) -> tuple[tuple[re.Pattern[str], str], ...]:
+        """(pattern, replacement) for the text characters that need escaping by their
+        neighbours alone, to apply in this order (each then sees them as they were)."""
+        ph = {ch: re.escape(p) for ch, p in self.ph.items()}
+        backslash, lt, bang, brace, dollar, amp = (ph[ch] for ch in "\\<!{$&")
+        # what a reader sees as ASCII punctuation: a placeholder of one, markup, an emphasis
+        # marker, a token's boundary
+        punct = (
+            "".join(ph.values()) + r"!-/:-@\[-`{-~" + re.escape("".join(self.markers) + self.tok_open + self.tok_close)
+        )
+        entity = f"(?:(?:{ph['#']}|#)(?:[0-9]{{1,7}}|[xX][0-9a-fA-F]{{1,6}})|[A-Za-z][A-Za-z0-9]{{1,31}})"
+        tag_next = "A-Za-z/!?<" + ph["/"] + ph["!"] + ph["?"] + lt
+        return (
+            (re.compile(f"{backslash}(?=[{punct}])"), r"\\\\"),  # before punctuation: an escape
+            (re.compile(f"{lt}(?=[{tag_next}])|(?<=[<{lt}]){lt}"), r"\\<"),  # a tag, a comment, <<
+            (re.compile(f"{bang}(?=[\\[{re.escape(self.tok_open)}])"), r"\\!"),  # before a link: an image
+            (re.compile(f"{brace}(?=[:{ph[':']}])"), r"\\{"),  # {: opens a kramdown attribute list
+            (re.compile(f"{dollar}(?=[${dollar}])|(?<=[${dollar}]){dollar}"), r"\\$"),  # $$: kramdown math
+            (re.compile(f"{amp}(?={entity}[;{ph[';']}])"), "&amp;"),  # a character reference
+        )
 
     def protect(self, text: str) -> str:
         """Article text → text the renderer cannot mistake for markup."""

@@ -313,7 +313,7 @@ class Reading:
 
 
 _BLOCK_END = frozenset({"Paragraph", "Heading", "Item", "CodeBlock", "BlockQuote", "Table", "HtmlBlock"})
-_PARAGRAPH_BREAK = re.compile(r"[ \t]*\n(?:[ \t]*\n)+")
+_PARAGRAPH_BREAK = re.compile(r"(?<![ \t])[ \t]*+\n(?:[ \t]*+\n)+")  # (from the run's start: linear)
 
 
 def read(markdown: str, *, jekyll: bool = True) -> Reading:

@@ -11,8 +11,9 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import TypeAlias
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
+from . import limits
 from .errors import InputError
 
 Node: TypeAlias = LexborNode
@@ -27,44 +28,22 @@ Event: TypeAlias = tuple[int, str, Attrs | None]
 
 _TEXT_TAG = "-text"
 _COMMENT_TAG = "-comment"
-# Most cells a table may expand to; a hostile colspan must not eat the memory.
-_MAX_SPAN = 1000
 
 
 def parse(html: str) -> Tree:
     """Parse an HTML document or fragment.
 
-    Raises InputError for HTML nested deeper than MAX_DEPTH (lexbor's tree builder is
-    quadratic in depth, and no article nests like that; browsers flatten it too).
+    Raises InputError for HTML the parser would nest deeper than `limits.MAX_DEPTH` or
+    blow up by re-opening formatting elements (see nesting.py), or that lexbor refuses.
     """
-    if html.count("<") > MAX_DEPTH:
-        depth = nesting_depth(html)
-        if depth > MAX_DEPTH:
-            raise InputError(f"HTML nested {depth:,} levels deep (more than {MAX_DEPTH:,}): not an article")
-    return LexborHTMLParser(html)
+    if not limits.trivially_within(html):
+        from . import nesting  # (loaded only for documents that need it: a faster start)
 
-
-MAX_DEPTH = 10_000
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^>]*?(/?)>")
-# Elements that never hold others, or that close themselves when the next one opens.
-_FLAT = frozenset(
-    "area base br col embed hr img input link meta param source track wbr p li td th tr option dt dd".split()
-)
-
-
-def nesting_depth(html: str) -> int:
-    """An upper estimate of how deep the elements of `html` nest (from the tags alone)."""
-    depth = deepest = 0
-    for m in _TAG.finditer(html):
-        closing, name, selfclosing = m.groups()
-        if selfclosing or name.lower() in _FLAT:
-            continue
-        if closing:
-            depth = max(0, depth - 1)
-        else:
-            depth += 1
-            deepest = max(deepest, depth)
-    return deepest
+        nesting.check(html)
+    try:
+        return LexborHTMLParser(html)
+    except SelectolaxError as e:  # (lexbor cannot allocate a node, for one)
+        raise InputError(f"the HTML parser gave up: {e}") from None
 
 
 def root(tree: Tree) -> Node:
@@ -129,11 +108,6 @@ def text(node: Node) -> str:
     return node.text(deep=True, separator="", strip=False)
 
 
-def inner_html(node: Node) -> str:
-    """The serialized children of `node`."""
-    return node.inner_html or ""
-
-
 def parent(node: Node) -> Node | None:
     """The parent element, or None at the top."""
     return node.parent
@@ -175,21 +149,6 @@ def replace_with_element(node: Node, tag_name: str, attributes: dict[str, str], 
     new = fragment.css_first(tag_name)
     assert new is not None
     node.replace_with(new)
-
-
-def replace_with_html(node: Node, markup: str) -> Node | None:
-    """Replace `node` by the first element parsed from `markup`; return the new node."""
-    fragment = LexborHTMLParser(markup)
-    body = fragment.body
-    new = body.child if body is not None else None
-    if new is None:
-        node.decompose()
-        return None
-    parent, prev = node.parent, node.prev
-    node.replace_with(new)  # lexbor inserts a copy of `new`
-    if prev is not None:
-        return prev.next
-    return parent.child if parent is not None else None
 
 
 def flatten(node: Node, selector: str) -> None:
@@ -280,58 +239,70 @@ def text_with_offsets(block: Node, targets: Iterable[Node]) -> tuple[str, dict[i
     return "".join(parts), found
 
 
-def table_grid(table: Node) -> tuple[list[list[str]], bool]:
-    """The cells of `table` as a rectangular grid of inner HTML, spans repeated.
-
-    Returns the grid and whether its first row is a header row (all `<th>`, or in
-    `<thead>`). Rows of nested tables are left inside their cells.
-    """
-    table_id = table.mem_id
-    rows: list[list[tuple[str, int, int]]] = []
-    header = False
-    for tr in table.css("tr"):
-        owner = next((a for a in ancestors(tr) if a.tag == "table"), None)
-        if owner is None or owner.mem_id != table_id:
-            continue
-        cells: list[tuple[str, int, int]] = []
-        all_th = True
-        child = tr.child
-        while child is not None:
-            if child.tag in ("td", "th"):
-                all_th = all_th and child.tag == "th"
-                cells.append((inner_html(child), _span(child, "rowspan"), _span(child, "colspan")))
-            child = child.next
-        if not rows:
-            in_head = tr.parent is not None and tr.parent.tag == "thead"
-            header = bool(cells) and (all_th or in_head)
-        rows.append(cells)
-    grid: list[list[str | None]] = []
-    for r, cells in enumerate(rows):
-        while len(grid) <= r:
-            grid.append([])
-        col = 0
-        for content, rowspan, colspan in cells:
-            while col < len(grid[r]) and grid[r][col] is not None:
-                col += 1
-            for dr in range(min(rowspan, len(rows) - r)):
-                while len(grid) <= r + dr:
-                    grid.append([])
-                line = grid[r + dr]
-                for dc in range(colspan):
-                    while len(line) <= col + dc:
-                        line.append(None)
-                    line[col + dc] = content
-            col += colspan
-    width = max((len(line) for line in grid), default=0)
-    square = [[cell or "" for cell in line] + [""] * (width - len(line)) for line in grid if line]
-    return square, header
+def table_rows(table: Node) -> list[tuple[Node, list[Node]]]:
+    """The rows of `table` (not of tables nested in it), each with its cells, in order."""
+    rows = []
+    part = table.child
+    while part is not None:
+        group = [part] if part.tag == "tr" else _children(part, "tr") if part.tag in _ROW_GROUPS else []
+        for tr in group:
+            rows.append((tr, _children(tr, "td", "th")))
+        part = part.next
+    return rows
 
 
-def _span(cell: Node, name: str) -> int:
-    """A rowspan/colspan value, clamped to 1..1000."""
-    raw = (cell.attributes.get(name) or "1").strip()
-    digits = "".join(ch for ch in raw[:6] if ch.isdigit())
-    return max(1, min(int(digits) if digits else 1, _MAX_SPAN))
+_ROW_GROUPS = ("thead", "tbody", "tfoot")
+
+
+def _children(node: Node, *names: str) -> list[Node]:
+    found = []
+    child = node.child
+    while child is not None:
+        if child.tag in names:
+            found.append(child)
+        child = child.next
+    return found
+
+
+def spans(cell: Node) -> tuple[int, int]:
+    """A cell's (rowspan, colspan), read as browsers read them, clamped to 1..`limits.MAX_SPAN`."""
+    found = cell.attributes
+    if not found:
+        return 1, 1
+    return _span(found.get("rowspan")), _span(found.get("colspan"))
+
+
+def has_spans(table: Node) -> bool:
+    """True if a cell in `table` (or in a table in it) has a rowspan or colspan."""
+    return table.css_first("[rowspan], [colspan]") is not None
+
+
+def html_size(node: Node) -> int:
+    """How long `node` is as HTML (what copying it costs)."""
+    return len(node.html or "")
+
+
+def insert_copy(parent: Node, node: Node | None, before: Node | None) -> None:
+    """Put a copy of `node` (an empty cell if None) into `parent`, before `before` or last."""
+    value = node if node is not None else _empty_cell()
+    if before is None:
+        parent.insert_child(value)
+    else:
+        before.insert_before(value)
+
+
+def _empty_cell() -> Node:
+    cell = LexborHTMLParser("<table><tr><td></td></tr></table>").css_first("td")
+    assert cell is not None
+    return cell
+
+
+def _span(raw: str | None) -> int:
+    found = _NUMBER.match(raw) if raw else None
+    return max(1, min(int(found.group(1)), limits.MAX_SPAN)) if found else 1
+
+
+_NUMBER = re.compile(r"[\t\n\f\r ]*\+?([0-9]{1,7})")
 
 
 def document_element(tree: Tree) -> Node:

@@ -311,17 +311,24 @@ class _Lines:
         self.line = first_line
         self.cursor = 0  # where the previous link was found
         self.start = 0  # where to search for the next one
+        # what searches that found nothing may cost in all (keys written with entities, a
+        # name with a line break...): a few times the source, so that many such links stay
+        # linear; past that, such a link gets the line of the one before
+        self.budget = 4 * len(source) + 1_000_000
 
     def find(self, entity: Entity) -> int:
         # Links come in order and close together: look a little way ahead first, so that a
         # key that is not in the source never costs a scan of the whole rest of it.
         for limit in (self.start + 20_000, len(self.source)):
             for key in _keys(entity):
+                if self.budget < 0:
+                    return self.line
                 pos = self.source.find(key, self.start, limit)
                 if pos != -1:
                     self.line += self.source.count("\n", self.cursor, pos)
                     self.cursor, self.start = pos, pos + 1
                     return self.line
+                self.budget -= min(limit, len(self.source)) - self.start
             if limit >= len(self.source):
                 break
         return self.line

@@ -16,20 +16,16 @@ from collections.abc import Callable
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING
 
-from . import urls
+from . import limits, urls
 from .codec import PUNCT, Codec, Tokens
 
 if TYPE_CHECKING:
     from .entities import Entity
 
-# Named or numeric character references that CommonMark and kramdown decode.
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # Structure html2text puts at the start of a line: quote marks, list markers, headings.
 _PREFIX = re.compile(r"(?P<quote>(?:>+ ?)?)(?P<indent> *)(?:(?P<item>(?:-|\d{1,9}\.) )|(?P<head>#{1,6} ))?")
 # The header separator html2text writes under the first table row.
 _TABLE_RULE = re.compile(r"^\s*(?:---\|)*---\s*$")
-# A thematic break: three or more of one of - * _ with optional spaces.
-_THEMATIC = re.compile(r"([-*_])(?: *\1){2,} *$")
 _SETEXT = re.compile(r"(=+|-+)[ \t]*$")
 _ORDERED = re.compile(r"\d{1,9}[.)](?:[ \t]|$)")
 _HEADING = re.compile(r"#{1,6}(?:[ \t]|$)")
@@ -154,28 +150,33 @@ class Finisher:
         A break inside bold or italic stays (it becomes a Markdown hard line break, so the
         bold run stays one run); a break inside a link's text becomes a space.
         """
+        c = self.c
         parts: list[str] = []
         open_stack: list[str] = []
         current: list[str] = []
         brackets = 0  # depth of link/image text (raw brackets are always markup)
-        for ch in content:
+        start = 0
+        for m in c.break_context.finditer(content):
+            ch = m.group()
             if ch == "[":
                 brackets += 1
             elif ch == "]":
                 brackets = max(0, brackets - 1)
-            if ch == self.c.br and brackets:
-                current.append(" ")
-            elif ch == self.c.br and open_stack:
-                current.append(ch)
-            elif ch == self.c.br:
-                parts.append("".join(current))
-                current = []
-            else:
-                if ch in self.c.opens:
-                    open_stack.append(ch)
-                elif ch in self.c.closes and open_stack and self.c.partner[open_stack[-1]] == ch:
-                    open_stack.pop()
-                current.append(ch)
+            elif ch == c.br:
+                if open_stack and not brackets:
+                    continue
+                current.append(content[start : m.start()])
+                start = m.end()
+                if brackets:
+                    current.append(" ")
+                else:
+                    parts.append("".join(current))
+                    current = []
+            elif ch in c.opens:
+                open_stack.append(ch)
+            elif open_stack and c.partner[open_stack[-1]] == ch:
+                open_stack.pop()
+        current.append(content[start:])
         parts.append("".join(current))
         return parts
 
@@ -187,14 +188,15 @@ class Finisher:
             # each piece but the last ends with html2text's "| " before the next cell
             texts = [p.rstrip().removesuffix("|") for p in pieces[:-1]] + pieces[-1:]
             grid.append([self._inline(t.replace(self.c.br, " "), "cell") for t in texts])
-        width = max((len(r) for r in grid), default=0)
-        if not width:
-            return []
-        lines = []
-        for n, row_cells in enumerate(grid):
-            lines.append("| " + " | ".join(row_cells + [""] * (width - len(row_cells))) + " |")
-            if n == 0:
-                lines.append("|" + " --- |" * width)
+        lines: list[str] = []
+        for part in _grid_parts(grid):
+            if lines:
+                lines.append("")
+            width = max(len(r) for r in part)
+            for n, row_cells in enumerate(part):
+                lines.append("| " + " | ".join(row_cells + [""] * (width - len(row_cells))) + " |")
+                if n == 0:
+                    lines.append("|" + " --- |" * width)
         return lines
 
     # -- one line of inline content ---------------------------------------------------
@@ -323,22 +325,24 @@ class Finisher:
         c = self.c
         drop: set[int] = set()
         stack: list[tuple[str, int, bool]] = []  # (open marker, index, nested in same kind)
+        depth = dict.fromkeys(c.opens, 0)  # open markers of each kind in the stack
         pairs: list[tuple[int, int]] = []
         for m in c.marker.finditer(s):
             i, ch = m.start(), m.group()
-            if ch in c.opens:
-                nested = any(o == ch for o, _, _ in stack)
-                stack.append((ch, i, nested))
+            if ch in depth:
+                stack.append((ch, i, depth[ch] > 0))
+                depth[ch] += 1
                 continue
-            k = len(stack) - 1
-            while k >= 0 and c.partner[stack[k][0]] != ch:
-                k -= 1
-            if k < 0:
+            opener = c.opener_of[ch]
+            if not depth[opener]:
                 drop.add(i)
                 continue
-            drop.update(j for _, j, _ in stack[k + 1 :])
-            _, j, nested = stack[k]
-            del stack[k:]
+            while True:  # close what was opened since (those go)
+                o, j, nested = stack.pop()
+                depth[o] -= 1
+                if o == opener:
+                    break
+                drop.add(j)
             if nested:
                 drop.update((i, j))
             else:
@@ -348,7 +352,12 @@ class Finisher:
             if j in doomed or i in doomed or not c.texty.search(c.token.sub("", s[j + 1 : i])):
                 drop.update((i, j))
         if drop:
-            s = "".join(ch for n, ch in enumerate(s) if n not in drop)
+            kept, last = [], 0
+            for n in sorted(drop):
+                kept.append(s[last:n])
+                last = n + 1
+            kept.append(s[last:])
+            s = "".join(kept)
         # a close right before an open of the same kind: one run, not two
         for o, close in c.partner.items():
             if close + o in s:
@@ -436,13 +445,15 @@ class _Escaper:
         for run in (codec.dashes, codec.dots, codec.guillemets):
             if run.search(s):
                 s = run.sub(self._escape_run, s)
-        self.s = s
         self.counts = {ch: s.count(ch) + s.count(codec.ph[ch]) for ch in "*_~`"}
+        self.s = _escape_by_neighbours(codec, s, kind, self.counts["`"])
 
     def run(self) -> str:
-        if not self.c.context.search(self.s):
+        """The line with every text character escaped where it needs it: by the rules of
+        `_escape_by_neighbours` (done), then `*`, `_` and `~` by CommonMark's flanking rules."""
+        if not self.c.flanked_run.search(self.s):
             return self.s
-        return self.c.context.sub(self._one, self.s)
+        return self.c.flanked_run.sub(self._run, self.s)
 
     def at(self, j: int) -> str | None:
         if j < 0 or j >= len(self.s):
@@ -472,45 +483,55 @@ class _Escaper:
             return s
         return s[:at] + "\\" + self.c.ascii[s[at]] + s[at + 1 :]
 
-    def _one(self, m: re.Match[str]) -> str:
-        i = m.start()
-        ch = self.c.ascii[m.group()]
-        if self._needs(ch, i):
-            return "&amp;" if ch == "&" else "\\" + ch
-        return m.group()
+    def _run(self, m: re.Match[str]) -> str:
+        """A run of one of `*`, `_`, `~`: each end decided alone; the inside, where each
+        character has the same on both sides, all alike."""
+        i, run = m.start(), m.group()
+        placeholder, size = run[0], len(run)
+        ch = self.c.ascii[placeholder]
+        escaped = "&amp;" if ch == "&" else "\\" + ch
+        if size <= 3:
+            return "".join(escaped if self._needs(ch, i + k) else placeholder for k in range(size))
+        first = escaped if self._needs(ch, i) else placeholder
+        inside = escaped if self._needs(ch, i + 1) else placeholder
+        last = escaped if self._needs(ch, i + size - 1) else placeholder
+        return first + inside * (size - 2) + last
 
     def _needs(self, ch: str, i: int) -> bool:
-        if ch in "\"'|":
-            return True  # kramdown makes smart quotes and tables of them
+        """True if the `*`, `_` or `~` at `i` could open or close emphasis."""
         prev, nxt = self.at(i - 1), self.at(i + 1)
-        if ch == "\\":
-            return nxt is not None and nxt in PUNCT
-        if ch in "*~":
-            return self.counts[ch] >= 2 and _flanking(prev, nxt)
-        if ch == "_":
-            intraword = prev is not None and nxt is not None and prev in _ASCII_ALNUM and nxt in _ASCII_ALNUM
-            return self.counts[ch] >= 2 and _flanking(prev, nxt) and not intraword
-        if ch == "`":
-            return self.counts[ch] >= 2
-        if ch == "[":
-            rest = self.s[i + 1 :]
-            return "]" in rest or self.c.ph["]"] in rest or self.c.tok_close in rest
-        if ch == "]":
-            head = self.s[:i]
-            return "[" in head or self.c.ph["["] in head or self.c.tok_open in head
-        if ch == "!":
-            return i + 1 < len(self.s) and self.s[i + 1] in ("[", self.c.tok_open)
-        if ch == "<":
-            return (nxt is not None and ((nxt.isascii() and nxt.isalpha()) or nxt in "/!?<")) or prev == "<"
-        if ch == "&":
-            return _ENTITY.match(self.c.restore(self.s[i : i + 40])) is not None
-        if ch == "$":
-            return prev == "$" or nxt == "$"
-        if ch == "{":
-            return nxt == ":"
-        if ch == "#":  # a closing sequence of a heading: `## 热点 #`
-            return self.kind == "heading" and _is_space(prev) and not self.c.restore(self.s[i:]).strip("#")
-        return False
+        if ch == "_" and prev is not None and nxt is not None and prev in _ASCII_ALNUM and nxt in _ASCII_ALNUM:
+            return False  # intraword: never emphasis
+        return self.counts[ch] >= 2 and _flanking(prev, nxt)
+
+
+def _escape_by_neighbours(c: Codec, s: str, kind: str, backticks: int) -> str:
+    """Escape the text characters whose escaping does not depend on CommonMark's flanking
+    rules, each by a pattern (no Python per character): a backslash before punctuation; a
+    `<` that could open a tag; a `!` before a link; `{:`; `$$`; a `&` that would start a
+    character reference (as `&amp;`); quotes and bars (kramdown makes smart quotes and tables
+    of them); backticks, if two could pair; a `[` with a `]` after it, a `]` with a `[` before
+    it; the first `#` of a heading's closing sequence."""
+    for pattern, replacement in c.escape_rules:
+        s = pattern.sub(replacement, s)
+    ph = c.ph
+    for ch in "\"'|" + ("`" if backticks >= 2 else ""):
+        if ph[ch] in s:
+            s = s.replace(ph[ch], "\\" + ch)
+    if ph["["] in s:  # those before the last "]"
+        last = max(s.rfind("]"), s.rfind(ph["]"]), s.rfind(c.tok_close))
+        if last > 0:
+            s = s[:last].replace(ph["["], "\\[") + s[last:]
+    if ph["]"] in s:  # those after the first "["
+        found = [i for i in (s.find("["), s.find(ph["["]), s.find(c.tok_open)) if i >= 0]
+        if found:
+            first = min(found) + 1
+            s = s[:first] + s[first:].replace(ph["]"], "\\]")
+    if kind == "heading" and ph["#"] in s:  # `## 热点 #`: a closing sequence after a space
+        hashes = len(s.rstrip("#" + ph["#"]))
+        if hashes < len(s) and s[hashes] == ph["#"] and (hashes == 0 or _is_space(c.char(s[hashes - 1]))):
+            s = s[:hashes] + "\\#" + s[hashes + 1 :]
+    return s
 
 
 def _starts_block(c0: str, head: str, whole: Callable[[], str]) -> bool:
@@ -523,9 +544,15 @@ def _starts_block(c0: str, head: str, whole: Callable[[], str]) -> bool:
         return _HEADING.match(head) is not None
     if c0 in "-+*" and (len(head) == 1 or head[1] in " \t"):
         return True  # a bullet
-    if c0 in "-*_" and _THEMATIC.match(whole()):
+    if c0 in "-*_" and _is_thematic(c0, whole()):
         return True  # a thematic break
     return c0 in "`~" and head.startswith(c0 * 3)  # a code fence
+
+
+def _is_thematic(c0: str, line: str) -> bool:
+    """True if `line` (starting with `c0`) is three or more `c0` and spaces or tabs only.
+    (Not a regex: one with a repeated group keeps a frame per repetition.)"""
+    return line.count(c0) >= 3 and not line.replace(c0, "").strip(" \t")
 
 
 def _flanking(prev: str | None, nxt: str | None) -> bool:
@@ -548,6 +575,25 @@ def _liquid_inert(s: str) -> str:
     """Write the `{` of every `{{` and `{%` as `&#123;`: Liquid never sees a tag or an
     output there, and CommonMark and kramdown show `{` all the same."""
     return _LIQUID_BRACE.sub("&#123;", s)
+
+
+def _grid_parts(grid: list[list[str]]) -> list[list[list[str]]]:
+    """The rows of a table, as one table, or as several in a row where one would have to
+    pad its short rows past `limits.SPAN_GROWTH` times its cells (a reader's renderer pads
+    them to the width of the header: a wide row over many short ones would be quadratic)."""
+    parts: list[list[list[str]]] = []
+    width = cells = 0
+    for row in grid:
+        if not row:
+            continue
+        wider = max(width, len(row))
+        if parts and limits.grid_fits(cells + len(row), wider * (len(parts[-1]) + 1)):
+            parts[-1].append(row)
+            width, cells = wider, cells + len(row)
+        else:
+            parts.append([row])
+            width, cells = len(row), len(row)
+    return parts
 
 
 def _squeeze(lines: list[str]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from . import clean, dom, urls
+from . import clean, dom, limits, urls
 from .codec import Tokens, codec_for
 from .document import (
     ARTICLE_SELECTOR,
@@ -28,7 +28,7 @@ from .options import Annotate, Options, Target
 _SANITIZE_ROUNDS = 4
 _FRONT_KEY = re.compile(r"^(title|date)\s*:\s*(.*?)\s*$", re.M)
 # `<http://…>` alone on a line (found by its `<`: a search anchored at each line start is slow)
-_AUTOLINK = re.compile(r"<(https?://[^>\s]+)>[^\S\n]*$", re.M)
+_AUTOLINK = re.compile(r"<(https?://[^<>\s]+)>[^\S\n]*$", re.M)  # (no "<" inside: linear on "<http://a" runs)
 _SOURCE_LINE = re.compile(r"^[（(]?\s*(?:文章)?来源[：:]\s*(.*?)\s*[）)]?$")
 _CN_DATE = re.compile(r"(\d{4})\D{1,3}(\d{1,2})\D{1,3}(\d{1,2})(?:\D{1,3}(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 
@@ -232,7 +232,7 @@ def _convert_markdown(text: str, options: Options, kind: Kind, details: bool, ht
     out: list[str] = []
     parts: list[Part] = []
     entities: list[Entity] = []
-    notes: list[str] = []
+    notes: dict[str, None] = {}  # footnote definitions, each once, in order (a dict: not quadratic)
     pos = 0
     for n, piece in enumerate(pieces):
         out.extend(lines[pos : piece.start])
@@ -249,10 +249,10 @@ def _convert_markdown(text: str, options: Options, kind: Kind, details: bool, ht
         )
         parts.append(part)
         entities.extend(found)
-        notes.extend(x for x in piece_notes if x not in notes)
+        notes.update(dict.fromkeys(piece_notes))
         markdown = part.markdown
         if n == len(pieces) - 1 and notes:
-            markdown = _join_blocks(markdown, _note_block(notes) if html else "\n".join(notes))
+            markdown = _join_blocks(markdown, _note_block(list(notes)) if html else "\n".join(notes))
         _, ending = strip_newline(lines[piece.end - 1])
         pos = piece.end
         if not markdown:
@@ -395,6 +395,7 @@ def _convert_html(
 
     finisher = Finisher(codec, tokens, liquid=liquid)
     markdown = finisher.finish(render.render(dom.events(article), codec, tokens))
+    limits.check_output(len(html), len(markdown))
     notes = [finisher.footnote(ref, entity) for ref, entity in state.footnotes.items()]
     part = Part(
         markdown,

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 import html2text
 
+from . import limits
 from .codec import Codec, Tokens
 from .dom import START, TEXT, Event
 
@@ -26,6 +27,8 @@ _BLOCK = _KNOWN - {"a", "img"} | _AS_DIV | {"thead", "tbody", "tfoot"}
 # Elements whose Markdown is one line: a block inside them becomes a line break marker.
 _ONE_LINE = frozenset("li h1 h2 h3 h4 h5 h6 td th".split())
 _LINE_BREAKING = _BLOCK - {"ul", "ol", "li", "a", "img"} - {"thead", "tbody", "tfoot"}
+# Blocks whose Markdown repeats a marker on each line of what they hold.
+_NESTING = frozenset("ul ol blockquote".split())
 
 
 def _new_converter() -> html2text.HTML2Text:
@@ -60,7 +63,9 @@ def render(events: Iterable[Event], codec: Codec, tokens: Tokens) -> str:
     one_line = 0  # depth of elements rendered as one line
     tables = 0  # depth of tables
     pending: str | None = None  # whitespace-only text, kept until we know its neighbours
+    marks = ""  # emphasis markers not passed on yet (html2text gets a run of them at once)
     after_block = True
+    nesting = 0  # lists and quotes open
 
     for kind, name, attrs in events:
         if kind == TEXT:
@@ -69,13 +74,16 @@ def render(events: Iterable[Event], codec: Codec, tokens: Tokens) -> str:
                     pending = name
                 continue
             if pending is not None:
-                data(c.protect(pending), True)
-                pending = None
-            data(c.protect(name), True)
-            after_block = False
+                data(marks + c.protect(pending), True)
+                marks, pending = "", None
+            data(marks + c.protect(name), True)
+            marks, after_block = "", False
             continue
 
         start = kind == START
+        if marks and name not in emphasis:
+            data(marks, True)
+            marks = ""
         if name in _BLOCK:
             pending = None
             after_block = True
@@ -105,16 +113,24 @@ def render(events: Iterable[Event], codec: Codec, tokens: Tokens) -> str:
                 continue
             if name in _ONE_LINE:
                 one_line += 1 if start else -1
+            if name in _NESTING:  # past the cap, lists and quotes are written at the cap's level
+                nesting -= not start
+                kept = nesting < limits.MAX_OUTPUT_NESTING
+                nesting += start
+                if not kept:
+                    if name == "blockquote":
+                        tag_event("div", {}, start)
+                    continue
             tag_event("div" if name in _AS_DIV else name, {}, start)
             continue
 
         if pending is not None:
-            data(c.protect(pending), True)
-            pending = None
+            data(marks + c.protect(pending), True)
+            marks, pending = "", None
         after_block = False
         if name in emphasis:
             pair = emphasis[name]
-            data(pair[0] if start else pair[1], True)
+            marks += pair[0] if start else pair[1]
         elif name == "br":
             if start:
                 data(c.br, True)
@@ -133,4 +149,6 @@ def render(events: Iterable[Event], codec: Codec, tokens: Tokens) -> str:
             if alt:
                 image["alt"] = tokens.add(c, "alt", alt)
             tag_event("img", dict(image), True)
+    if marks:
+        data(marks, True)
     return h.finish()
