@@ -201,20 +201,35 @@ class _Piece:
     first_line: int  # 1-based line of the block in the whole file
 
 
-def _pieces(post: Post, text: str, lines: list[str], *, sanitize: bool = False) -> list[_Piece]:
+def _pieces(post: Post, text: str, lines: list[str], *, sanitize: bool = False, merge: bool = False) -> list[_Piece]:
     """The HTML blocks of a post body, found as a CommonMark parser finds them (to sanitize:
     all of them, the blocks with anything else that is not inert, and link definitions to
-    a URL that is not allowed, which convert to nothing)."""
+    a URL that is not allowed, which convert to nothing).
+
+    With `merge`, blocks with only blank lines between them are one piece, each block in a
+    `<div>` of its own (as separate as they were, and as a browser reads them together):
+    a post of many small blocks is converted in one pass, not one conversion per block.
+    """
     if not sanitize and not is_eastmoney(text):
         return []
     from . import commonmark
 
     head_lines = len(lines_of(post.head))
-    pieces = []
+    groups: list[list[tuple[int, int, str]]] = []  # runs of (start, end, HTML) to convert as one
     for block in commonmark.html_blocks(post.body, hazards=sanitize):
         source = "".join(lines[block.start : block.end])
         html = "" if block.drop else source if block.html else commonmark.to_html(source)
-        pieces.append(_Piece(block.start, block.end, html, source, head_lines + block.start + 1))
+        last = groups[-1][-1] if merge and groups else None
+        if last is not None and last[2] and html and not "".join(lines[last[1] : block.start]).strip():
+            groups[-1].append((block.start, block.end, html))
+        else:
+            groups.append([(block.start, block.end, html)])
+    pieces = []
+    for group in groups:
+        (start, _, html), end = group[0], group[-1][1]
+        if merge and html:
+            html = "".join(f"<div>{part}</div>" for _, _, part in group)
+        pieces.append(_Piece(start, end, html, "".join(lines[start:end]), head_lines + start + 1))
     return pieces
 
 
@@ -223,7 +238,7 @@ def _convert_markdown(text: str, options: Options, kind: Kind, details: bool, ht
     meta = _post_meta(post)
     warnings = _front_matter_warnings(post)
     lines = lines_of(post.body)
-    pieces = _pieces(post, text, lines, sanitize=options.sanitize)
+    pieces = _pieces(post, text, lines, sanitize=options.sanitize, merge=not html)
     if not pieces:
         return Result(text, kind, meta=meta, source=text, warnings=warnings, sanitized=options.sanitize)
     liquid = kind == "post" if options.liquid is None else options.liquid

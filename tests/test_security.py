@@ -494,7 +494,7 @@ def test_without_sanitize_the_owners_markdown_stays() -> None:
     post = "---\ntitle: t\n---\n<iframe src=https://x.example/></iframe>\n\n[t](javascript:void(0))\n"
     assert emclean.convert(post).markdown == post
     sanitized = emclean.convert(post, emclean.Options(sanitize=True)).markdown
-    assert sanitized == "---\ntitle: t\n---\n\nt\n"
+    assert sanitized == "---\ntitle: t\n---\nt\n"
 
 
 @pytest.mark.parametrize(
