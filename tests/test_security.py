@@ -544,9 +544,9 @@ def test_fix_writes_inert_posts(tmp_path: Path) -> None:
 
 def test_fix_refuses_to_write_unsafe_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """If the conversion ever wrote active content, fix leaves the file and says why, on one line."""
-    from emclean import markup
+    from emclean import escape
 
-    monkeypatch.setattr(markup.Finisher, "_alt", lambda self, value: value)  # alt text written raw
+    monkeypatch.setattr(escape, "alt", lambda codec, value: value)  # alt text written raw
     post = tmp_path / "2024-01-01-x.md"
     post.write_text(HOSTILE_POST, encoding="utf-8")
     result = runner.invoke(app, ["fix", "-q", "--jobs", "1", str(tmp_path)])
