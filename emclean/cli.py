@@ -14,7 +14,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from .errors import InputError, UsageError, VerifyError
+from .errors import InputError, UsageError
 from .files import shown
 from .options import Annotate, InputKind, OutputFormat, Target
 from .stdio import EXIT_CHANGES, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ending, write_out
@@ -243,7 +243,7 @@ def convert(
         raise typer.Exit(code)
     try:
         commands.convert_one(source, options, output, diff=diff, encoding=encoding, write=write_out, limit=limit)
-    except (InputError, UsageError, VerifyError) as e:
+    except Exception as e:  # (every error is one line; KeyboardInterrupt goes on up)
         raise typer.Exit(ending(e, about=shown(source))) from None
 
 

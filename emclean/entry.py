@@ -11,21 +11,19 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from .errors import EmcleanError
 from .stdio import EXIT_OK, ending, write_out
 
 
 def convert_plain(source: str, annotate: str = "none") -> int:
     """`emclean convert FILE [--annotate MODE]`, exactly as the typer command does it."""
     from . import commands
-    from .errors import InputError, UsageError, VerifyError
     from .files import shown
     from .options import Annotate, Options, OutputFormat
 
     try:
         options = Options(annotate=Annotate(annotate))
         commands.convert_one(source, options, OutputFormat.MARKDOWN, diff=False, encoding=None, write=write_out)
-    except (InputError, UsageError, VerifyError) as e:
+    except Exception as e:  # (every error is one line; KeyboardInterrupt goes on up)
         return ending(e, about=shown(source))
     return EXIT_OK
 
@@ -81,5 +79,5 @@ def main() -> None:
         from .cli import app
 
         app()
-    except (EmcleanError, OSError, KeyboardInterrupt) as e:
+    except (Exception, KeyboardInterrupt) as e:  # (SystemExit goes on up: it is the exit code)
         sys.exit(ending(e))

@@ -24,3 +24,15 @@ class UsageError(EmcleanError):
 
 class OutputError(EmcleanError):
     """The output cannot be written (a full disk, a closed terminal)."""
+
+
+def reason(error: BaseException) -> str:
+    """Why converting one input (a file, a record) failed, on one line: the one wording for
+    every command. An error that is not emclean's is a bug, reported as such."""
+    if isinstance(error, EmcleanError):
+        return str(error)
+    if isinstance(error, RecursionError):
+        return "nested too deeply to convert"
+    if isinstance(error, MemoryError):
+        return "too large to convert in memory"
+    return f"internal error: {type(error).__name__}: {error}"

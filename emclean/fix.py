@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import files
 from .document import kind_of
-from .errors import EmcleanError, InputError
+from .errors import InputError, reason
 from .options import Options, Target
 from .stdio import EXIT_CHANGES, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 
@@ -226,12 +226,6 @@ def _commit(name: str, staged: files.Staged, done: Outcome) -> Outcome:
 
 
 def _failed(name: str, error: Exception) -> Outcome:
-    """The report line for a file that could not be processed."""
-    if isinstance(error, EmcleanError):
-        return Outcome(name, Status.FAILED, str(error))
-    if isinstance(error, RecursionError):
-        return Outcome(name, Status.FAILED, "nested too deeply to convert")
-    if isinstance(error, MemoryError):
-        return Outcome(name, Status.FAILED, "too large to convert in memory")
-    # a bug: report it for this file, keep going with the others
-    return Outcome(name, Status.FAILED, f"internal error: {type(error).__name__}: {error}")
+    """The report line for a file that could not be processed (a bug too: reported for this
+    file, the others still done)."""
+    return Outcome(name, Status.FAILED, reason(error))

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .errors import EmcleanError, InputError
+from .errors import InputError, reason
 from .options import Options, Target
 from .pipeline import Result, convert
 
@@ -100,7 +100,7 @@ def added(html: object, url: object, settings: Settings) -> dict[str, object] | 
     try:
         return convert_html(html, options)
     except Exception as e:  # one bad record never stops the others
-        return problem(e)
+        return reason(e)
 
 
 def too_large(size: int, settings: Settings) -> str:
@@ -111,17 +111,6 @@ def too_large(size: int, settings: Settings) -> str:
 def human(size: int) -> str:
     """A size in MB (KB below one MB)."""
     return f"{round(size / MB, 1):,g} MB" if size >= MB else f"{round(size / 1024, 1):,g} KB"
-
-
-def problem(error: Exception) -> str:
-    """The one-line reason for an exception raised while converting a record."""
-    if isinstance(error, EmcleanError):
-        return str(error)
-    if isinstance(error, RecursionError):
-        return "nested too deeply to convert"
-    if isinstance(error, MemoryError):
-        return "too large to convert in memory"
-    return f"internal error: {type(error).__name__}: {error}"
 
 
 class _Missing:

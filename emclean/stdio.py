@@ -10,7 +10,7 @@ import contextlib
 import os
 import sys
 
-from .errors import EmcleanError, OutputError
+from .errors import EmcleanError, OutputError, reason
 
 #: done / `--check` found changes / usage or unusable input or output / some inputs failed / stopped
 EXIT_OK, EXIT_CHANGES, EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 123, 130
@@ -62,6 +62,8 @@ def ending(error: BaseException, about: str = "") -> int:
         _quietly(f"emclean: {about}: {error}" if about else f"emclean: {error}")
     elif isinstance(error, OSError):  # standard streams: every file error is named where it happens
         _quietly(f"emclean: {error.strerror or error}")
+    else:  # a bug, or nesting or memory past what Python holds: one line all the same
+        _quietly(f"emclean: {about}: {reason(error)}" if about else f"emclean: {reason(error)}")
     return exit_code(error)
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -236,3 +239,27 @@ def test_version() -> None:
     code, out, _ = run("--version")
     assert code == 0
     assert out.startswith("emclean ")
+
+
+@pytest.mark.parametrize("args", [["convert", "{}"], ["convert", "{}", "--format", "json"]], ids=["fast-path", "typer"])
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [(ValueError("boom"), "internal error: ValueError: boom"), (RecursionError(), "nested too deeply to convert")],
+    ids=["bug", "recursion"],
+)
+def test_an_unexpected_error_is_one_line(tmp_path: Path, args: list[str], error: Exception, said: str) -> None:
+    """Even a bug in the converter ends in one line naming the file and exit 2, never a traceback
+    (in a real process: both the fast path and the typer command)."""
+    page = tmp_path / "a.html"
+    page.write_text("<p>x</p>", encoding="utf-8")
+    raiser = tmp_path / "sitecustomize.py"
+    raiser.write_text(
+        f"import emclean.pipeline as p\ndef boom(*a, **k):\n    raise {error!r}\np.convert = boom\n",
+        encoding="utf-8",
+    )
+    command = [sys.executable, "-m", "emclean", *(a.replace("{}", str(page)) for a in args)]
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 2
+    assert done.stderr == f"emclean: {page}: {said}\n"
+    assert done.stdout == ""
