@@ -58,6 +58,8 @@ def ending(error: BaseException, about: str = "") -> int:
         _drop_stdout()
     elif isinstance(error, KeyboardInterrupt):
         _quietly("emclean: interrupted")
+    elif isinstance(error, OutputError):  # about the output, not the input: no file named
+        _quietly(f"emclean: {error}")
     elif isinstance(error, EmcleanError):
         _quietly(f"emclean: {about}: {error}" if about else f"emclean: {error}")
     elif isinstance(error, OSError):  # standard streams: every file error is named where it happens
