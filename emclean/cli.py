@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, NoReturn
 
 import typer
 
-from .errors import InputError, UsageError
+from .errors import UsageError
 from .files import shown
 from .options import Annotate, InputKind, OutputFormat, Target
 from .stdio import EXIT_CHANGES, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ending, write_out
@@ -80,6 +81,18 @@ class Kind(StrEnum):
 def fail(message: str) -> NoReturn:
     """A usage error: one line on stderr, exit 2."""
     raise typer.Exit(ending(UsageError(message)))
+
+
+def finish(run: Callable[[], int], about: str = "") -> NoReturn:
+    """Run a command's work and exit with its code; any error ends it as `stdio.ending` says
+    (one line naming `about`; a reader that went away, `| head`, is exit 0 on every path)."""
+    try:
+        code = run()
+    except typer.Exit:
+        raise
+    except Exception as e:  # (KeyboardInterrupt goes on up: 130)
+        raise typer.Exit(ending(e, about=about)) from None
+    raise typer.Exit(code)
 
 
 def read_limit(max_size: str | None) -> int:
@@ -236,15 +249,13 @@ def convert(
         from .records import Settings
 
         settings = Settings(options) if max_size is None else Settings(options, max_bytes=limit)  # a record each
-        try:
-            code = commands.convert_jsonl(source, settings, jobs=os.cpu_count() or 1)
-        except (InputError, UsageError) as e:
-            fail(str(e))
-        raise typer.Exit(code)
-    try:
+        finish(lambda: commands.convert_jsonl(source, settings, jobs=os.cpu_count() or 1))
+
+    def one() -> int:
         commands.convert_one(source, options, output, diff=diff, encoding=encoding, write=write_out, limit=limit)
-    except Exception as e:  # (every error is one line; KeyboardInterrupt goes on up)
-        raise typer.Exit(ending(e, about=shown(source))) from None
+        return EXIT_OK
+
+    finish(one, about=shown(source))
 
 
 @app.command(epilog=EXIT_CODES, context_settings=HELP)
@@ -307,23 +318,24 @@ def fix(
         fail("--backup takes a file-name suffix such as .orig")
     options = Options(annotate=annotate, annotate_suspicious=annotate_suspicious, to=Target.AUTO, sanitize=sanitize)
     limit = read_limit(max_size)
-    code = commands.fix(
-        paths,
-        options,
-        check=check,
-        diff=diff,
-        jobs=jobs or os.cpu_count() or 1,
-        backup=backup,
-        include=include or [],
-        exclude=exclude or [],
-        quiet=quiet,
-        verbose=verbose,
-        encoding=encoding,
-        write=write_out,
-        html_to_markdown=html_to_markdown,
-        limit=limit,
+    finish(
+        lambda: commands.fix(
+            paths,
+            options,
+            check=check,
+            diff=diff,
+            jobs=jobs or os.cpu_count() or 1,
+            backup=backup,
+            include=include or [],
+            exclude=exclude or [],
+            quiet=quiet,
+            verbose=verbose,
+            encoding=encoding,
+            write=write_out,
+            html_to_markdown=html_to_markdown,
+            limit=limit,
+        )
     )
-    raise typer.Exit(code)
 
 
 @app.command(epilog=EXIT_CODES, context_settings=HELP)
@@ -356,18 +368,20 @@ def entities(
             f"--by-file is for the table and tsv views: --format {output} lists every occurrence already",
         ),
     )
-    code = commands.entities(
-        sources or [stdin_or_usage(ctx)],
-        output=output.value if output else None,
-        by_file=by_file,
-        kinds=[k.value for k in kind or []],
-        suspicious_only=suspicious,
-        jobs=jobs or os.cpu_count() or 1,
-        encoding=encoding,
-        write=write_out,
-        limit=read_limit(max_size),
+    sources = sources or [stdin_or_usage(ctx)]
+    finish(
+        lambda: commands.entities(
+            sources,
+            output=output.value if output else None,
+            by_file=by_file,
+            kinds=[k.value for k in kind or []],
+            suspicious_only=suspicious,
+            jobs=jobs or os.cpu_count() or 1,
+            encoding=encoding,
+            write=write_out,
+            limit=read_limit(max_size),
+        )
     )
-    raise typer.Exit(code)
 
 
 @app.command(epilog=EXIT_CODES, context_settings=HELP)
@@ -467,8 +481,6 @@ def batch(
     except ValueError as e:
         fail(f"--max-record-size: {e}")
     settings = Settings(options, Fields(html_field, id_field, url_field), max_bytes=max_bytes)
-    try:
-        code = commands.batch(inputs, output, settings, jobs=jobs or os.cpu_count() or 1, resume=resume, quiet=quiet)
-    except (InputError, UsageError) as e:
-        fail(str(e))
-    raise typer.Exit(code)
+    finish(
+        lambda: commands.batch(inputs, output, settings, jobs=jobs or os.cpu_count() or 1, resume=resume, quiet=quiet)
+    )

@@ -285,6 +285,8 @@ class Sink:
             if self.table is not None:
                 self.table.close()
             self.out.flush()
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`): quiet, as for every command
         except OSError as e:
             self.abandon()
             raise InputError(f"{self.path or 'stdout'}: cannot write: {e.strerror or e}") from None

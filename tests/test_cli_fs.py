@@ -582,3 +582,36 @@ def test_a_site_walk_leaves_templates_alone_and_finds_htm(tmp_path: Path) -> Non
     for folder in ("_layouts", "_includes"):
         assert (tmp_path / folder / "default.html").read_text(encoding="utf-8") == template
     assert post.read_text(encoding="utf-8") == "---\ntitle: a\n---\n<p>要以茅台为例</p>\n"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "convert {big} --format markdown",
+        "convert {big} --to html",
+        "entities --format jsonl {many}",
+        "batch {records} -q",
+    ],
+    ids=["convert-typer", "convert-html", "entities", "batch"],
+)
+def test_a_closed_pipe_is_exit_0_on_every_path(tmp_path: Path, command: str) -> None:
+    """`| head` ends every command the same way, through the typer app too: quiet, exit 0
+    (click would say exit 1 for a broken pipe of its own)."""
+    big = tmp_path / "big.html"
+    big.write_text("<p>段落</p>\n" * 20_000, encoding="utf-8")
+    keytip = '<p>要以<a class="keytip" data-code="1,600519">贵州茅台</a>为例</p>\n'
+    (tmp_path / "many.html").write_text(keytip * 2_000, encoding="utf-8")
+    (tmp_path / "records.jsonl").write_text(json.dumps({"id": 1, "html": keytip}) + "\n", encoding="utf-8")
+    with (tmp_path / "records.jsonl").open("a", encoding="utf-8") as more:
+        for n in range(2, 1000):
+            more.write(json.dumps({"id": n, "html": keytip}) + "\n")
+    args = command.format(big=big, many=tmp_path / "many.html", records=tmp_path / "records.jsonl")
+    done = subprocess.run(
+        f"{sys.executable} -m emclean {args} | (exec 0<&-); exit ${{PIPESTATUS[0]}}",
+        shell=True,
+        executable="bash",
+        capture_output=True,
+        check=False,
+    )
+    assert done.stderr == b""
+    assert done.returncode == 0
