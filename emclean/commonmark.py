@@ -16,6 +16,11 @@ from typing import Any
 import pyromark
 
 _OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
+# Hazards are looked for as kramdown reads too: a footnote's text (`[^x]: [a](javascript:…)`)
+# is Markdown there, where CommonMark without footnotes reads a link definition.
+_WATCHING = _OPTIONS | pyromark.Options.ENABLE_FOOTNOTES
+# The number pulldown-cmark writes at the start of a footnote's text (not the source's text).
+_FOOTNOTE_LABEL = re.compile(r'<sup class="footnote-definition-label">[^<]*</sup>')
 
 # Jekyll strips these before Markdown is rendered; a reader never sees them.
 _LIQUID_RAW = re.compile(r"\{%-?\s*(?:end)?raw\s*-?%\}")
@@ -35,6 +40,8 @@ class Block:
     html: bool
     #: a link reference definition to a URL that is not allowed: to remove (see `hazards`)
     drop: bool = False
+    #: holds a footnote definition (read as kramdown reads it: see `to_html`)
+    footnote: bool = False
 
 
 def _split(event: Any) -> tuple[str, Any]:
@@ -51,13 +58,14 @@ def html_blocks(markdown: str, *, hazards: bool = False) -> list[Block]:
     to `drop`) the top-level link reference definitions to a URL that is not allowed.
     """
     markdown = _lf(markdown)  # same lines; pulldown-cmark misreads a lone CR after code
-    scan = _Scan(markdown, _OPTIONS, watch=hazards)
+    scan = _Scan(markdown, _WATCHING if hazards else _OPTIONS, watch=hazards)
     blocks: list[Block] = []
     for top in scan.tops:
         if top.html or top.hazards:
             # a range may run on over blank lines and the next line's indent
             end = top.begin + len(scan.data[top.begin : top.end].rstrip(b" \t\n"))
-            blocks.append(Block(scan.line(top.begin) - 1, scan.line(max(top.begin, end - 1)), top.html_block))
+            first, last = scan.line(top.begin) - 1, scan.line(max(top.begin, end - 1))
+            blocks.append(Block(first, last, top.html_block, footnote=top.footnote))
     if scan.loose:
         blocks.extend(Block(d.line - 1, d.end_line, True, drop=True) for d in scan.loose)
         blocks.sort(key=lambda b: b.start)
@@ -86,7 +94,7 @@ def hazards(markdown: str) -> list[Hazard]:
     CommonMark reads text or code. Empty when inert."""
     if not _MAYBE_HAZARD.search(markdown):
         return []
-    scan = _Scan(_lf(markdown), _OPTIONS, watch=True)
+    scan = _Scan(_lf(markdown), _WATCHING, watch=True)
     found = [h for top in scan.tops for h in top.hazards]
     found.extend(d.hazard for d in scan.loose)
     return sorted(found, key=lambda h: h.line)
@@ -101,6 +109,7 @@ class _Top:
     html_block: bool
     html: bool = False
     paragraph: bool = False
+    footnote: bool = False  # holds a footnote definition
     hazards: list[Hazard] = field(default_factory=list)
 
 
@@ -123,9 +132,9 @@ _KRAMDOWN_ONLY = re.compile(rb"<[A-Za-z/!?]|\{:|\]\(")
 # What every hazard needs in the source: `<` (HTML, autolinks), `](` (links and images),
 # `]:` (definitions, and so reference links), `{:` (kramdown extensions).
 _MAYBE_HAZARD = re.compile(r"<|\{:|\][(:]")
-# `[label]: url`, maybe inside quotes and list items (footnotes `[^x]:` too: without the
+# `[label]: url`, maybe inside quotes, list items and kramdown definitions (`: `) (footnotes `[^x]:` too: without the
 # footnote extension, CommonMark reads them as link definitions)
-_DEFINITION = re.compile(rb"^[ \t>]*(?:(?:[-+*]|[0-9]{1,9}[.)])[ \t]+)*\[((?:[^\\\[\]\n]|\\.){1,999})\]:(.*)$", re.M)
+_DEFINITION = re.compile(rb"^[ \t>]*(?:(?:[-+*:]|[0-9]{1,9}[.)])[ \t]+)*\[((?:[^\\\[\]\n]|\\.){1,999})\]:(.*)$", re.M)
 
 
 class _Scan:
@@ -173,6 +182,8 @@ class _Scan:
                     self.tops.append(top)
                     look = self.watch
                 depth += 1
+                if type(value) is dict and "FootnoteDefinition" in value:
+                    top.footnote = True
                 if value == "CodeBlock" or (type(value) is dict and "CodeBlock" in value):
                     code += 1
                     if look:  # kramdown may not agree it is code
@@ -299,8 +310,11 @@ def _lf(markdown: str) -> str:
     return _NEWLINE.sub("\n", markdown) if "\r" in markdown else markdown
 
 
-def to_html(markdown: str) -> str:
-    """Render Markdown (with its raw HTML) to HTML."""
+def to_html(markdown: str, *, footnotes: bool = False) -> str:
+    """Render Markdown (with its raw HTML) to HTML; with `footnotes`, a footnote definition
+    as kramdown reads it (its text, without the number a renderer puts before it)."""
+    if footnotes:
+        return _FOOTNOTE_LABEL.sub("", pyromark.html(markdown, options=_WATCHING))
     return pyromark.html(markdown, options=_OPTIONS)
 
 

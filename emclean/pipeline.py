@@ -218,7 +218,7 @@ def _pieces(post: Post, text: str, lines: list[str], *, sanitize: bool = False, 
     groups: list[list[tuple[int, int, str]]] = []  # runs of (start, end, HTML) to convert as one
     for block in commonmark.html_blocks(post.body, hazards=sanitize):
         source = "".join(lines[block.start : block.end])
-        html = "" if block.drop else source if block.html else commonmark.to_html(source)
+        html = "" if block.drop else source if block.html else commonmark.to_html(source, footnotes=block.footnote)
         last = groups[-1][-1] if merge and groups else None
         if last is not None and last[2] and html and not "".join(lines[last[1] : block.start]).strip():
             groups[-1].append((block.start, block.end, html))

@@ -18,6 +18,12 @@ from selectolax.lexbor import LexborHTMLParser
 
 MD = MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough")
 PYROMARK = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
+EXTENDED = (
+    PYROMARK
+    | pyromark.Options.ENABLE_FOOTNOTES
+    | pyromark.Options.ENABLE_TASKLISTS
+    | pyromark.Options.ENABLE_HEADING_ATTRIBUTES
+)
 
 # The elements Markdown itself produces (kramdown's footnotes, abbreviations and
 # definition lists included); anything else in the HTML came from raw HTML.
@@ -119,6 +125,8 @@ def renderings(markdown: str, kramdown: Callable[[str], str] | None) -> Iterator
     """(renderer, HTML) for each renderer."""
     yield "markdown-it", MD.render(markdown)
     yield "pulldown-cmark", pyromark.html(markdown, options=PYROMARK)
+    # footnotes and the rest of pulldown-cmark's extensions, as some sites render
+    yield "pulldown-cmark+extensions", pyromark.html(markdown, options=EXTENDED)
     if kramdown is not None:
         yield "kramdown", kramdown(markdown)
 

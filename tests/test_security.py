@@ -516,6 +516,40 @@ def test_sanitize_sees_what_removing_a_block_uncovers(kramdown: Callable[[str], 
     assert unsafe(result.markdown.split("---\n", 2)[2], kramdown) == []
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "注释[^x]\n\n[^x]: [点我](javascript:alert(document.domain))",
+        "注释[^x]\n\n[^x]: ![a](javascript:alert(1))",
+        "[^x]: *[a](javascript:alert(1))*",
+        "[^x]: `x`[a](javascript:alert(1))",
+        "- [^x]: [a](javascript:alert(1))",
+        "> [^x]: [a](javascript:alert(1))",
+        "[^f]: [a](<javascript:alert(1)>)",
+        "[^f]: [a](https://x.example/)[b](javascript:alert(1))",
+        '[^x]: <img src=x onerror=alert(1)> "t"',
+        "[^x]: x<javascript:alert(1)>",
+        "[^x]:\n<img src=x onerror=alert(1)>",
+        "term\n: [x]: javascript:alert(1)\n\n点[x]",
+    ],
+)
+def test_sanitize_reads_footnotes_and_definitions_as_kramdown_does(
+    kramdown: Callable[[str], str] | None, body: str
+) -> None:
+    """A footnote's text is Markdown to kramdown (and to CommonMark renderers with footnotes),
+    where CommonMark without them reads a link definition; `: ` starts a kramdown definition.
+    With --sanitize, their links and HTML are inert too."""
+    result = emclean.convert(f"---\ntitle: t\n---\n\n{body}\n", emclean.Options(sanitize=True))
+    assert verify.check(result) == []
+    assert unsafe(result.markdown.split("---\n", 2)[2], kramdown) == []
+
+
+def test_sanitize_keeps_a_safe_footnote() -> None:
+    """A footnote without anything unsafe stays as it was."""
+    post = "---\ntitle: t\n---\n\n正文[^ok]\n\n[^ok]: 安全的脚注 [链接](https://x.example/)\n"
+    assert emclean.convert(post, emclean.Options(sanitize=True)).markdown == post
+
+
 def test_sanitize_drops_unsafe_definitions() -> None:
     """A link definition to javascript: is removed; a safe one stays."""
     post = "---\ntitle: t\n---\na\n\n[x]: javascript:alert(1)\n[y]: https://x.example/\n\nb\n"
