@@ -118,15 +118,17 @@ def _sanitize_again(result: Result, options: Options, details: bool, html: bool)
 def _convert_page(text: str, options: Options, kind: Kind, details: bool, html: bool) -> Result:
     if not text.strip():
         return Result(text if html else "", kind, source=text, to="html" if html else "markdown")
-    liquid = bool(options.liquid)
+    # a page given front matter is a Jekyll post: its Liquid is made inert unless told otherwise
+    liquid = options.front_matter if options.liquid is None else options.liquid
     part, entities, meta, notes = _convert_html(
         text, options, liquid=liquid, page=kind == "page", first_line=1, details=details, form=_form(html)
     )
     front = ""
     if options.front_matter:
-        import json
-
-        lines = "".join(f"{key}: {json.dumps(meta[key], ensure_ascii=False)}\n" for key in meta)
+        url = urls.link(options.url) if options.url and "url" not in meta else None
+        if url:  # (a fragment has no page to say it)
+            meta = {**meta, "url": url}
+        lines = "".join(f"{key}: {_yaml_string(meta[key])}\n" for key in meta)
         front = f"---\n{lines}---\n"
     if html:
         return Result(front + _in_place(text, part.markdown, notes), kind, tuple(entities), (part,), meta, text, "html")
@@ -519,6 +521,19 @@ def _post_meta_from_parts(parts: list[Part], body: str) -> dict[str, str]:
 def _source_of(line: str) -> str | None:
     m = _SOURCE_LINE.match(line.strip().replace("\u3000", ""))
     return m.group(1) if m and m.group(1) else None
+
+
+# What YAML 1.1 (Jekyll's Psych, PyYAML) refuses in a document even in quotes: DEL, C1 controls,
+# surrogates and U+FFFE/U+FFFF (JSON leaves them as they are; C0 controls it escapes already).
+_NOT_YAML = re.compile("[\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _yaml_string(value: str) -> str:
+    """`value` as a double-quoted YAML string Jekyll reads back as it is (JSON's escapes are
+    YAML's, for the characters YAML takes only escaped too)."""
+    import json
+
+    return _NOT_YAML.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
 
 
 def _page_meta(tree: dom.Tree, options: Options) -> dict[str, str]:

@@ -626,3 +626,22 @@ def test_markdown_it_and_pyromark_agree_on_raw_html() -> None:
     assert raw_html_tokens("a <b>x</b>")
     assert active(MD.render("<img src=x onerror=alert(1)>"))
     assert active('<a href="&#1;java&#9;script:x">x</a>')
+
+
+def test_a_page_given_front_matter_is_a_post_whose_liquid_is_inert() -> None:
+    """`--front-matter` makes a page a Jekyll post: its article's Liquid is written inert, and
+    the front matter is YAML that Jekyll reads back (DEL and C1 controls escaped)."""
+    import yaml
+
+    page = (
+        "<html><head><title>标题\x7f\x9b</title></head><body><div id='ContentBody'>"
+        "<p>正文 {{ site.title }} {% if true %}IF{% endif %}</p></div></body></html>"
+    )
+    out = emclean.convert(page, emclean.Options(front_matter=True, url="https://x.example/a")).markdown
+    head, body = out.split("---\n")[1:3]
+    assert yaml.safe_load(head) == {"title": "标题\x7f\x9b", "url": "https://x.example/a"}
+    assert "{{" not in body
+    assert "{%" not in body
+    assert "&#123;{ site.title }}" in body
+    fragment = emclean.convert("<p>片段</p>", emclean.Options(front_matter=True, url="https://x.example/b")).markdown
+    assert fragment == '---\nurl: "https://x.example/b"\n---\n\n片段\n'
