@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from . import dom, limits, urls
 from .codec import Codec, Tokens
-from .entities import Entity, annotation, describe, find, is_chart
+from .entities import ANNOTATION, Entity, annotation, describe, find, is_chart
 from .options import Annotate, Options
 
 # Elements whose content a reader never sees as article text.
@@ -146,7 +146,7 @@ def unwrap_entities(root: dom.Node, state: State) -> None:
     # innermost first, so that replacing an outer link never leaves a dangling inner one
     for node, entity, plain, note in reversed(steps):
         if not plain and mode is Annotate.LINK and entity.url:
-            dom.replace_with_element(node, "a", {"href": entity.url}, dom.text(node))
+            dom.replace_with_element(node, "a", {"href": entity.url, ANNOTATION[0]: ANNOTATION[1]}, dom.text(node))
             continue
         if note is not None:
             if mode is Annotate.FOOTNOTE:
@@ -174,7 +174,8 @@ def fix_links(root: dom.Node, state: State) -> None:
     for node in dom.select(root, "a"):
         href = urls.link(dom.get(node, "href") or "", state.base_url)
         if href and not _AD_HREF.search(href) and not is_chart(node):
-            dom.set_attrs(node, {"href": href})
+            mark = {ANNOTATION[0]: ANNOTATION[1]} if dom.get(node, ANNOTATION[0]) == ANNOTATION[1] else {}
+            dom.set_attrs(node, {"href": href, **mark})
         else:
             dom.unwrap(node)
 

@@ -29,6 +29,9 @@ LINK_SELECTOR = ", ".join(
 )
 # Live K-line charts link to quotes too, but they are widgets, not entity links.
 CHART_CLASS = "EmImageRemark"
+# The mark of a link emclean wrote itself (`--annotate link` in HTML output): not Eastmoney's,
+# so a second run leaves it as it is.
+ANNOTATION = ("data-emclean", "annotation")
 
 # `0.300832` in `stock_0.300832`, `bk_90.BK0474`, `Info.116.00700`, `/unify/r/106.BABA`
 _SECID = re.compile(r"(?:^|[/_.])(\d{1,3})\.([A-Za-z0-9]{1,12})(?:$|[/.?#&])")
@@ -92,7 +95,7 @@ def find(root: dom.Node) -> list[tuple[dom.Node, Entity]]:
     """Every entity link under `root`, in document order, decoded."""
     found = []
     for node in dom.select(root, LINK_SELECTOR):
-        if is_chart(node):
+        if is_chart(node) or dom.get(node, ANNOTATION[0]) == ANNOTATION[1]:
             continue
         found.append((node, decode(node)))
     return found

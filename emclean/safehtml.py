@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 
 from . import clean, dom
-from .entities import Entity
+from .entities import ANNOTATION, Entity
 
 # The rules for HTML out: every rule but those that only shape Markdown (HTML keeps its table
 # spans and its inline elements).
@@ -60,7 +60,7 @@ _PLAIN = (
 )
 BODY: Mapping[str, Mapping[str, _Check]] = {
     **dict.fromkeys(_PLAIN.split(), _NO_ATTRS),
-    "a": {"href": _as_is, "title": _as_is},
+    "a": {"href": _as_is, "title": _as_is, ANNOTATION[0]: lambda value: value if value == ANNOTATION[1] else None},
     "img": {"src": _as_is, "alt": _as_is, "title": _as_is, "width": _digits(99999), "height": _digits(99999)},
     "ol": {"start": _digits(999_999_999)},
     "table": _NO_ATTRS,

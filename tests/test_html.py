@@ -413,3 +413,18 @@ def test_sanitized_markdown_post_to_html_passes_the_check() -> None:
     assert "onerror" not in result.markdown
     assert "javascript" not in result.markdown
     assert emclean.check(result) == []
+
+
+@pytest.mark.parametrize("again", [["--annotate", "link"], []], ids=["same-flags", "plain"])
+def test_annotation_links_in_html_are_stable(tmp_path: Path, again: list[str]) -> None:
+    """`fix --annotate link` on an .html post writes links of its own (marked as emclean's):
+    a second run, with the same flags or none, leaves them as they are."""
+    post = tmp_path / "2022-01-01-a.html"
+    post.write_text(FRONT + KEYTIP + "\n", encoding="utf-8")
+    code, _, err = run("fix", "-q", "--annotate", "link", str(post))
+    assert code == 0, err
+    once = post.read_text(encoding="utf-8")
+    assert '<a href="https://quote.eastmoney.com/unify/r/1.600519" data-emclean="annotation">贵州茅台</a>' in once
+    code, _, err = run("fix", "--check", "-q", *again, str(post))
+    assert code == 0, err
+    assert post.read_text(encoding="utf-8") == once
