@@ -31,11 +31,13 @@ _COMMENT_TAG = "-comment"
 
 
 def parse(html: str) -> Tree:
-    """Parse an HTML document or fragment.
+    """Parse an HTML document or fragment, as a browser with scripts on reads it.
 
     Raises InputError for HTML the parser would nest deeper than `limits.MAX_DEPTH` or
     blow up by re-opening formatting elements (see nesting.py), or that lexbor refuses.
     """
+    if _NOSCRIPT.search(html):
+        html = without_noscript(html)
     if not limits.trivially_within(html):
         from . import nesting  # (loaded only for documents that need it: a faster start)
 
@@ -44,6 +46,37 @@ def parse(html: str) -> Tree:
         return LexborHTMLParser(html)
     except SelectolaxError as e:  # (lexbor cannot allocate a node, for one)
         raise InputError(f"the HTML parser gave up: {e}") from None
+
+
+# The start of what a scripting browser reads as raw text (or a comment) up to its end tag, and
+# of `<noscript>`, whose content it never shows.
+_RAW = re.compile(r"<!--|<(script|style|textarea|title|xmp|iframe|noembed|noframes|noscript)(?=[\s/>])", re.I)
+_NOSCRIPT = re.compile(r"<noscript", re.I)
+
+
+def without_noscript(html: str) -> str:
+    """`html` without its `<noscript>` elements, read as a browser with scripts on reads them:
+    raw text up to the first `</noscript>` (lexbor parses as a browser without scripts, where
+    an unclosed `<p>` inside one swallows the rest of the page into it). Comments and raw-text
+    elements (`<script>`, `<style>`, ...) are skipped whole. Linear."""
+    out: list[str] = []
+    pos = 0
+    while (m := _RAW.search(html, pos)) is not None:
+        name = (m.group(1) or "").lower()
+        if not name:  # a comment: kept, up to its end
+            end = html.find("-->", m.end())
+            end = len(html) if end < 0 else end + 3
+        else:
+            close = re.compile(f"</{name}(?=[\\s/>])", re.I).search(html, m.end())
+            end = len(html) if close is None else html.find(">", close.end()) + 1 or len(html)
+        if name == "noscript":
+            out.append(html[pos : m.start()])
+            pos = end
+        else:
+            out.append(html[pos:end])
+            pos = end
+    out.append(html[pos:])
+    return "".join(out)
 
 
 def root(tree: Tree) -> Node:

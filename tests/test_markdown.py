@@ -210,3 +210,20 @@ def test_zero_width_space_in_a_spanned_cell_passes_verify() -> None:
     result = emclean.convert('<table><tr><td rowspan="2">甲\u200b乙</td><td>1</td></tr><tr><td>2</td></tr></table>')
     assert result.markdown.count("甲\u200b乙") == 2
     assert emclean.check(result) == []
+
+
+def test_noscript_is_read_as_a_browser_with_scripts_reads_it() -> None:
+    """`<noscript>` is never shown, and ends at its first `</noscript>`: an unclosed `<p>` in
+    it no longer swallows the rest of the article (a parser without scripts nests it all in)."""
+    assert md("<p>x</p><noscript><p>a</noscript><p>after</p>") == "x\n\nafter"
+    assert md("<svg></svg><noscript>n</noscript><p>after</p>") == "after"
+    assert md('<script>document.write("<noscript>")</script><p>正文</p><noscript>x</noscript><p>后</p>') == "正文\n\n后"
+    assert md("<!-- <noscript> --><p>正文</p>") == "正文"
+    article = (
+        "<p>要以<a class='keytip' data-code='1,600519'>茅台</a>为例</p><noscript><p>请启用</noscript><p>第二段</p>"
+    )
+    post = f"---\ntitle: t\n---\n{article}\n"
+    assert emclean.convert(post, name="a.md").markdown == "---\ntitle: t\n---\n要以茅台为例\n\n第二段\n"
+    page = "---\ntitle: t\n---\n" + post.split("---\n")[2]
+    html = emclean.convert(page, emclean.Options(to=emclean.Target.AUTO), name="a.html").markdown
+    assert "第二段" in html
