@@ -26,10 +26,12 @@ from .options import Annotate, Options, Target
 
 # passes of `--sanitize` over its own output, each converting what the last one uncovered
 _SANITIZE_ROUNDS = 4
-_FRONT_KEY = re.compile(r"^(title|date)\s*:\s*(.*?)\s*$", re.M)
+# `title: …` / `date: …` lines of front matter (the value stripped in Python: `(.*?)\s*$` is
+# quadratic on a long run of spaces)
+_FRONT_KEY = re.compile(r"^(title|date)[ \t]*:(.*)$", re.M)
 # `<http://…>` alone on a line (found by its `<`: a search anchored at each line start is slow)
 _AUTOLINK = re.compile(r"<(https?://[^<>\s]+)>[^\S\n]*$", re.M)  # (no "<" inside: linear on "<http://a" runs)
-_SOURCE_LINE = re.compile(r"^[（(]?\s*(?:文章)?来源[：:]\s*(.*?)\s*[）)]?$")
+_SOURCE_LINE = re.compile(r"[（(]?\s*(?:文章)?来源[：:](.*)")  # (the rest stripped in Python: linear)
 _CN_DATE = re.compile(r"(\d{4})\D{1,3}(\d{1,2})\D{1,3}(\d{1,2})(?:\D{1,3}(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 
 
@@ -485,7 +487,7 @@ def _drop_title(article: dom.Node, title: str, state: clean.State) -> None:
 def _post_meta(post: Post) -> dict[str, str]:
     meta: dict[str, str] = {}
     for key, raw in _FRONT_KEY.findall(post.head):
-        value = _yaml_scalar(raw)
+        value = _yaml_scalar(raw.strip())
         if value:
             meta[key] = value
     return meta
@@ -520,7 +522,12 @@ def _post_meta_from_parts(parts: list[Part], body: str) -> dict[str, str]:
 
 def _source_of(line: str) -> str | None:
     m = _SOURCE_LINE.match(line.strip().replace("\u3000", ""))
-    return m.group(1) if m and m.group(1) else None
+    if m is None:
+        return None
+    value = m.group(1).strip()
+    if value.endswith(("）", ")")):
+        value = value[:-1].rstrip()
+    return value or None
 
 
 # What YAML 1.1 (Jekyll's Psych, PyYAML) refuses in a document even in quotes: DEL, C1 controls,

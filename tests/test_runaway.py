@@ -488,6 +488,9 @@ FOUND_SHAPES = {
     + "</p><p>"
     + '<a class="keytip">A&#32;B</a>' * 30_000
     + "</p>",
+    # (found by the adversarial run: two regexes of the post's meta, quadratic on runs of spaces)
+    "a source line of spaces": f"---\ntitle: x\n---\n<p>{KEYTIP}</p>\n<p>来源：a" + "\u2003" * 100_000 + "b</p>\n",
+    "a front matter value of spaces": "---\ntitle: a" + " " * 100_000 + f"b\n---\n<p>{KEYTIP}</p>\n",
 }
 DRIVER = textwrap.dedent(
     """
