@@ -136,10 +136,13 @@ def _escape_by_neighbours(c: Codec, s: str, kind: str, backticks: int) -> str:
     `<` that could open a tag; a `!` before a link; `{:`; `$$`; a `&` that would start a
     character reference (as `&amp;`); quotes and bars (kramdown makes smart quotes and tables
     of them); backticks, if two could pair; a `[` with a `]` after it, a `]` with a `[` before
-    it; the first `#` of a heading's closing sequence."""
+    it; the first `#` of a heading's closing sequence; a `{` in a heading that ends with `}`
+    (pulldown-cmark reads `{#id onclick=…}` there as attributes, even escaped)."""
+    ph = c.ph
+    if kind == "heading" and ph["{"] in s and s.rstrip().endswith(("}", ph["}"])):
+        s = s.replace(ph["{"], "&#123;")
     for pattern, replacement in c.escape_rules:
         s = pattern.sub(replacement, s)
-    ph = c.ph
     for ch in "\"'|" + ("`" if backticks >= 2 else ""):
         if ph[ch] in s:
             s = s.replace(ph[ch], "\\" + ch)

@@ -98,6 +98,8 @@ _PRE = frozenset(("pre", "listing"))
 _SHOWS = frozenset(("img", "hr"))
 _HTML_SPACE = " \t\n\r\f"
 _TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\u00a0": "&nbsp;"})
+# What Markdown readers might still take in an HTML block's text: links and kramdown's `{:`.
+_MARKDOWN = str.maketrans({"[": "&#91;", "]": "&#93;", "{": "&#123;"})
 _ATTR = str.maketrans(
     {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\u00a0": "&nbsp;"}
     | {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
@@ -108,8 +110,8 @@ _LIQUID = re.compile(r"\{(?=[{%])")
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")
 # Tags that open an HTML block in CommonMark (type 6) and in kramdown alike.
 _BLOCK_START = re.compile(
-    r"<(?:address|article|aside|blockquote|center|dd|details|div|dl|dt|figcaption|figure|footer|h[1-6]|header|"
-    r"hr|li|main|nav|ol|p|section|summary|table|ul)[\s/>]"
+    r"<(address|article|aside|blockquote|center|dd|details|div|dl|dt|figcaption|figure|footer|h[1-6]|header|"
+    r"li|main|nav|ol|p|section|summary|table|ul)[\s/>]"
 )
 _DOCTYPE = re.compile(r"\s*(<!doctype\s[^<>]*>)", re.I)
 
@@ -146,14 +148,30 @@ def fragment(
 
     `refs` maps footnote tokens (in text) to their labels, written `<sup>label</sup>`.
     `liquid`: no `{{`/`{%` is left for Liquid. `embedded`: the HTML goes into a Markdown
-    document as one HTML block (no blank line in it; a block tag first).
+    document as one HTML block: one `<div>` around it all, no blank line in it, and no
+    `[`, `]` or `{` left in its text (kramdown reads a line with text after a closing tag
+    as Markdown, links and `{: attributes}` included; inside one element it reads nothing).
     """
     html = _settle(write(top, refs), lambda again: write(_body(again)))
     if embedded:
         html = _BLANK_LINES.sub("\n", write(_body(html), embedded=True))
-        if html and not _BLOCK_START.match(html):
-            html = f"<div>{html}</div>"
+        html = html if not html or _one_block(html) else f"<div>{html}</div>"
     return _LIQUID.sub("&#123;", html) if liquid else html
+
+
+def _one_block(html: str) -> bool:
+    """True if written `html` is one block element, start to end (every `<` in what the
+    writer wrote begins a tag: its text and attributes are escaped)."""
+    first = _BLOCK_START.match(html)
+    if first is None:
+        return False
+    name = first.group(1)
+    depth = 0
+    for tag in re.finditer(rf"<(/?){name}[\s/>]", html):
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            return html.find(">", tag.start()) == len(html) - 1
+    return False
 
 
 def page(tree: dom.Tree, refs: Mapping[str, str] | None, source: str, *, liquid: bool = False) -> str:
@@ -273,8 +291,10 @@ class _Writer:
             escaped = self.tokens.sub(lambda m: f"<sup>{text(self.refs[m.group()])}</sup>", escaped)
         if here.name in _PRE and here.tag and here.slot == len(self.out) - 1 and escaped.startswith("\n"):
             escaped = "\n" + escaped  # a parser drops the first newline of a <pre>: write one more
-        if self.embedded and "\n" in escaped and any(self.written.get(name) for name in _PRE):
-            escaped = escaped.replace("\n", "&#10;")
+        if self.embedded:
+            escaped = escaped.translate(_MARKDOWN)
+            if "\n" in escaped and any(self.written.get(name) for name in _PRE):
+                escaped = escaped.replace("\n", "&#10;")
         self.out.append(escaped)
 
     def end(self) -> None:

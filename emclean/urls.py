@@ -96,11 +96,12 @@ def _as_browser_reads(url: str) -> str:
 
 
 def _data_image(url: str) -> bool:
-    """True for `data:image/<raster type>...,`: a picture, never SVG (nor XML)."""
+    """True for `data:image/<raster type>...,`: a picture, never SVG (nor XML). The media
+    type exactly, no space around it: as written (`%20`) and as read back it is the same."""
     m = _DATA_IMAGE.match(url)
     if m is None:
         return False
-    media = m.group(1).split(";")[0].strip(" \t\n\f\r").lower()
+    media = m.group(1).split(";")[0].lower()
     return _IMAGE_TYPE.fullmatch(media) is not None and "svg" not in media and "xml" not in media
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import html as htmllib
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import unquote
@@ -66,6 +67,8 @@ SAME = "same as the link"
         ("data:image/png;base64,iVBORw0KGgo=", None, "data:image/png;base64,iVBORw0KGgo="),
         ("data:image/svg+xml,<svg onload=alert(1)>", None, None),
         ("data: image/SVG+xml;base64,PHN2Zz4=", None, None),
+        ("data:image/png ;x,<svg onload=alert(1)>", None, None),  # (a space: written %20, no type)
+        ("data:image/png; base64,AAAA", None, "data:image/png;%20base64,AAAA"),
         ("/relative.png", None, None),
         ("#top", None, None),
         ("https://a.example\n\n[x]:javascript:alert(1)//", "https://a.example[x]:javascript:alert%281%29//", SAME),
@@ -81,9 +84,14 @@ SAME = "same as the link"
     ],
 )
 def test_urls(given_url: str, link: str | None, image: str | None) -> None:
-    """Links: http(s)/mailto; images: http(s), raster data; relative ones need the page's URL."""
+    """Links: http(s)/mailto; images: http(s), raster data; relative ones need the page's URL.
+    What is written is allowed when read back (one rule for the writer and the check)."""
     assert urls.link(given_url) == link
     assert urls.image(given_url) == (link if image == SAME else image)
+    for written, image_src in ((urls.link(given_url), False), (urls.image(given_url), True)):
+        assert written is None or (
+            urls.allowed(written, image=image_src) and urls.allowed(unquote(written), image=image_src)
+        )
 
 
 def test_relative_urls_resolve_against_the_page() -> None:
@@ -214,6 +222,17 @@ def test_front_matter_url_is_allowed_only() -> None:
     assert "url" not in emclean.convert(page, emclean.Options(front_matter=True)).meta
     out = emclean.convert(page, emclean.Options(front_matter=True, url="https://x.example/a b")).markdown
     assert 'url: "https://x.example/a%20b"' in out
+
+
+def test_heading_attributes_stay_text(kramdown: Callable[[str], str] | None) -> None:
+    """A heading ending in `{…}` is text: pulldown-cmark's heading attributes (mdBook, Zola)
+    would read `{#id onclick=…}`, even as `\\{`."""
+    for heading in ("x {#id onclick=alert(1)}", "y {: onclick=alert(1)}", "z {.a onmouseover=alert(1)} "):
+        out = md(f"<h2>{heading}</h2><p>KT</p>")
+        assert out.startswith("## ")
+        assert unsafe(out, kramdown) == []
+        assert out.split("\n")[0].replace("&#123;", "{").replace("\\", "") == "## " + heading.strip()
+    assert md("<h2>a {b} c</h2>").startswith("## a {b} c")
 
 
 def test_unsafe_schemes_become_text() -> None:
@@ -420,6 +439,45 @@ def test_hostile_html_comes_out_inert(
     if kind == "post":
         assert "{{" not in body
         assert "{%" not in body
+
+
+# -- --to html in a Markdown post ------------------------------------------------------------
+
+KEYTIP_P = '<p><span id="stock_1.600519"><a class="keytip" data-code="1,600519">贵州茅台</a></span></p>'
+BLOCK_TEXT = st.sampled_from(
+    [
+        "b",
+        '<p>[a](javascript:alert(1)) x<br>{: onclick="alert(1)"}</p>',
+        '<a href="https://x.example/">a</a>{: onmouseover="alert(1)"}',
+        "<b>a</b>",
+        "[r]: javascript:alert(1)",
+        "[t][r] [^n]",
+        "{::nomarkdown}<i>x</i>{:/}",
+        "*[x]: y",
+        "<div>KT</div>",
+        "<pre>a\n\n[b](javascript:x)</pre>",
+        "<table><tr><td>[c](javascript:x)</td></tr></table>",
+    ]
+)
+
+
+@PROFILE
+@given(st.lists(BLOCK_TEXT, min_size=1, max_size=4), st.booleans())
+def test_html_blocks_written_into_markdown_stay_html(
+    kramdown: Callable[[str], str] | None, pieces: list[str], sanitize: bool
+) -> None:
+    """`--to html` on a Markdown post: the cleaned HTML block is read as HTML by every
+    renderer, kramdown included (text after a closing tag is Markdown to kramdown)."""
+    line = KEYTIP_P + "".join(piece.replace("KT", KEYTIP_P) for piece in pieces)
+    post = f"---\ntitle: t\n---\n\n{line}\n"
+    result = emclean.convert(post, emclean.Options(to=emclean.Target.HTML, sanitize=sanitize))
+    assert verify.check(result) == []
+    body = result.markdown.split("---\n", 2)[2]
+    found = [f"{name}: {a}" for name, html in renderings(body, kramdown) for a in active(html)]
+    assert [a for a in found if not re.fullmatch(r"[\w+-]+: <(?:div|p|b|i|br|pre|table|tbody|tr|td)>", a)] == []
+    assert emclean.convert(result.markdown, emclean.Options(to=emclean.Target.HTML, sanitize=sanitize)).markdown == (
+        result.markdown
+    )
 
 
 # -- --sanitize -----------------------------------------------------------------------------
