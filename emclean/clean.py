@@ -17,11 +17,9 @@ from .entities import ANNOTATION, Entity, annotation, describe, find, is_chart
 from .options import Annotate, Options
 
 # Elements whose content a reader never sees as article text.
-_INVISIBLE_TAGS = frozenset(
-    "script style iframe noscript template object embed canvas svg head title meta link".split()
-)
-_FORM_TAGS = frozenset("input button select textarea".split())
-_INVISIBLE_OR_HIDDEN = ", ".join(sorted(_INVISIBLE_TAGS | _FORM_TAGS)) + ", [style], [hidden]"
+INVISIBLE_TAGS = frozenset("script style iframe noscript template object embed canvas svg head title meta link".split())
+FORM_TAGS = frozenset("input button select textarea".split())
+_INVISIBLE_OR_HIDDEN = ", ".join(sorted(INVISIBLE_TAGS | FORM_TAGS)) + ", [style], [hidden]"
 # `display:none` / `visibility:hidden` in a style attribute.
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # Eastmoney's ad slots and widgets, by class.
@@ -80,9 +78,9 @@ def drop_invisible(root: dom.Node, state: State) -> None:
     nodes = dom.select(root, _INVISIBLE_OR_HIDDEN)
     for node in reversed(nodes):  # innermost first: a dropped parent takes its children with it
         name = dom.tag(node)
-        if name in _FORM_TAGS:
+        if name in FORM_TAGS:
             state.drop(node, "form")
-        elif name in _INVISIBLE_TAGS:
+        elif name in INVISIBLE_TAGS:
             state.drop(node, "script")
         elif dom.get(node, "hidden") is not None or _HIDDEN_STYLE.search(dom.get(node, "style") or ""):
             state.drop(node, "hidden")

@@ -72,13 +72,9 @@ HEAD: Mapping[str, Mapping[str, _Check]] = {
     "title": _NO_ATTRS,
     "meta": {"charset": _as_is, "name": _as_is, "property": _as_is, "content": _as_is, "http-equiv": _content_type},
 }
-# Never written, text and all (the rules drop those that hold text; the others are empty).
-DROPPED = frozenset(
-    (
-        "script style template noscript iframe object embed canvas svg head title meta link base "
-        "input button select textarea param source track area frame col colgroup"
-    ).split()
-)
+# Never written, text and all: what a reader never sees (the rules drop those), and empty
+# elements with nothing to show.
+DROPPED = clean.INVISIBLE_TAGS | clean.FORM_TAGS | frozenset("base param source track area frame col colgroup".split())
 _VOID = frozenset("br hr img wbr meta".split())
 # Inline elements that go when they show nothing (their whitespace stays, as one space).
 _INLINE = frozenset("a abbr b bdi cite code del dfn em i ins kbd mark q s samp small strong sub sup time u var".split())
