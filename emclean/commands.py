@@ -272,7 +272,7 @@ def entities(
         write(inventory.as_csv(FIELDS, inventory.occurrence_rows(chosen)))
     else:
         headers: Sequence[str] = FIELDS if by_file else inventory.AGGREGATE_HEADERS
-        rows = inventory.occurrence_rows(chosen) if by_file else inventory.aggregate(chosen)
+        rows = inventory.occurrence_rows(chosen, shown=True) if by_file else inventory.aggregate(chosen)
         if fmt == "table":
             from . import console
 

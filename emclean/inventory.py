@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ def scan_text(text: str, file: str) -> Found:
     from .pipeline import entities
 
     try:
-        return Found(file, entities(text, name=None if file == "-" else file, file=files.shown(file)))
+        return Found(file, entities(text, name=None if file == "-" else file, file=file))
     except EmcleanError as e:
         return Found(file, error=str(e))
 
@@ -77,9 +78,16 @@ def aggregate(entities: Iterable[Entity]) -> list[tuple[str, ...]]:
     return [(*key, str(n), str(len(files_of[key])), str(s)) for key, (n, s) in rows]
 
 
-def occurrence_rows(entities: Iterable[Entity]) -> list[tuple[str, ...]]:
-    """One row per occurrence, every field as text."""
-    return [tuple(_cell(e.as_dict()[f]) for f in FIELDS) for e in entities]
+def occurrence_rows(entities: Iterable[Entity], *, shown: bool = False) -> list[tuple[str, ...]]:
+    """One row per occurrence, every field as text; the file's name as it is (a byte that is
+    not UTF-8 as a message shows it), or with `shown` as every message shows it (a table, TSV:
+    one line, no tab)."""
+    rows = []
+    for e in entities:
+        record = e.as_dict()
+        record["file"] = files.shown(e.file) if shown or _SURROGATE.search(e.file) else e.file
+        rows.append(tuple(_cell(record[f]) for f in FIELDS))
+    return rows
 
 
 def _cell(value: object) -> str:
@@ -94,15 +102,26 @@ def _cell(value: object) -> str:
 _JSON = json.JSONEncoder(ensure_ascii=False)
 
 
+# A byte of a file name that is not UTF-8 (os.fsdecode's surrogate escape).
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def _record(e: Entity) -> str:
+    """One occurrence as JSON; the file's name as it is, a byte that is not UTF-8 as the
+    escape `\\udcNN` (`os.fsencode(json.loads(...)["file"])` gives the name's bytes back)."""
+    text = _JSON.encode(e.as_dict())
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) if _SURROGATE.search(e.file) else text
+
+
 def as_json(entities: Iterable[Entity]) -> str:
     """One JSON array of occurrences, one occurrence per line."""
-    rows = [_JSON.encode(e.as_dict()) for e in entities]
+    rows = [_record(e) for e in entities]
     return "[\n" + ",\n".join(rows) + "\n]\n" if rows else "[]\n"
 
 
 def as_jsonl(entities: Iterable[Entity]) -> str:
     """One JSON object per line."""
-    return "".join(_JSON.encode(e.as_dict()) + "\n" for e in entities)
+    return "".join(_record(e) + "\n" for e in entities)
 
 
 def as_csv(headers: Sequence[str], rows: Iterable[Sequence[str]], delimiter: str = ",") -> str:

@@ -220,3 +220,36 @@ def test_seed_like_post_entities() -> None:
         assert pair in found
     ppi = [e for e in json.loads(out) if e["name"] == "PPI"]
     assert ppi[0]["suspicious"] is True
+
+
+def test_machine_formats_carry_the_real_file_name(tmp_path: Path) -> None:
+    """JSON, JSON Lines and CSV name each file as it is (a byte that is not UTF-8 as `\\udcNN`,
+    which os.fsencode turns back into it), so a consumer can open it; TSV shows it as messages
+    do, on one line."""
+    import os
+    import subprocess
+    import sys
+
+    keytip = '<p><span id="stock_1.600519"><a class="keytip" data-code="1,600519">贵州茅台</a></span></p>'
+    names = [b"a\nb.html", "bidi\u202eevil.html".encode(), b"x\xff.html", b"it's.html"]
+    for name in names:
+        (tmp_path / os.fsdecode(name)).write_bytes(keytip.encode())
+
+    def emclean_out(*args: str) -> bytes:
+        command = [sys.executable, "-m", "emclean", "entities", *args, "."]
+        return subprocess.run(command, cwd=tmp_path, capture_output=True, check=True).stdout
+
+    for fmt in ("json", "jsonl"):
+        out = emclean_out("--format", fmt).decode("utf-8")
+        records = json.loads(out) if fmt == "json" else [json.loads(line) for line in out.splitlines()]
+        assert sorted(os.fsencode(r["file"]) for r in records) == sorted(names)
+    rows = list(csv.DictReader(io.StringIO(emclean_out("--format", "csv").decode("utf-8"))))
+    assert {r["file"] for r in rows} >= {"a\nb.html", "bidi\u202eevil.html", "it's.html"}
+    tsv = emclean_out("--by-file").decode("utf-8").splitlines()
+    assert len(tsv) == 1 + len(names)
+    assert {line.split("\t")[0] for line in tsv[1:]} == {
+        "'a\\nb.html'",
+        "'bidi\\u202eevil.html'",
+        "'x\\xff.html'",
+        "it's.html",
+    }
