@@ -70,6 +70,11 @@ class Result:
     sanitized: bool = False
 
     @property
+    def output(self) -> str:
+        """The output document, Markdown or HTML (`to` says which): `markdown` by its other name."""
+        return self.markdown
+
+    @property
     def changed(self) -> bool:
         """True if the Markdown differs from the input."""
         return self.markdown != self.source

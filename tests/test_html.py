@@ -428,3 +428,10 @@ def test_annotation_links_in_html_are_stable(tmp_path: Path, again: list[str]) -
     code, _, err = run("fix", "--check", "-q", *again, str(post))
     assert code == 0, err
     assert post.read_text(encoding="utf-8") == once
+
+
+def test_result_output_names_the_html() -> None:
+    """`Result.output` is the output document whatever its language (`markdown` holds HTML too)."""
+    result = emclean.convert(KEYTIP, emclean.Options(to=emclean.Target.HTML))
+    assert (result.to, result.output) == ("html", "<p>要以贵州茅台为<b>重点</b>。</p>")
+    assert emclean.convert(KEYTIP).output == "要以贵州茅台为**重点**。\n"
