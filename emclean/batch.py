@@ -356,14 +356,10 @@ def run(
         if progress is not None:
             progress(piece.position, report)
 
-    from concurrent.futures.process import BrokenProcessPool
-
     from .parallel import run as run_pieces
 
-    try:
+    try:  # (a worker that dies is parallel.WorkerDied: the shards finished before are whole)
         finished = (runner or run_pieces)(work, pieces(), workers, done, before_pool=_preload, chunk=1)
-    except BrokenProcessPool:
-        raise InputError("a worker process died (out of memory?); the shards finished before it are whole") from None
     finally:
         for sink in unfinished:
             sink.abandon()
