@@ -12,7 +12,6 @@ import contextlib
 import gzip
 import io
 import os
-import re
 import sys
 import zlib
 from collections.abc import Iterator
@@ -310,28 +309,3 @@ class Sink:
                 self.out.close()
             files.abandon(self.staged)
             self.staged = None
-
-
-_TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)-\d+\.emclean-tmp$")
-
-
-def remove_stale_temps(folder: Path) -> None:
-    """Remove the temp files that a killed run left in `folder` (their process is gone)."""
-    with contextlib.suppress(OSError):
-        for entry in os.scandir(folder):
-            m = _TEMP.match(entry.name)
-            if m and not _alive(int(m.group("pid"))):
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True

@@ -549,13 +549,14 @@ def test_entities_bad_stdin_is_named(tmp_path: Path) -> None:
 
 
 def test_stale_temp_files_are_removed_when_their_writer_is_gone(posts: Path) -> None:
-    """A walk removes emclean's temp files whose writer's PID no longer runs (at once) or that
-    are older than a minute; a fresh one of a running process, and other files, stay."""
+    """A walk removes emclean's temp files whose writer's PID no longer runs (at once), or runs a
+    process started after the file was written; a fresh one of a running process, and other
+    files, stay."""
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=True)
     dead_pid = int(gone.stdout)
-    dead = posts / f".{MARKED}.{dead_pid}-0.emclean-tmp"
-    live = posts / f".{MARKED}.{os.getpid()}-7.emclean-tmp"
-    old = posts / f".{MARKED}.{os.getpid()}-8.emclean-tmp"
+    dead = files.temp_name(posts / MARKED, pid=dead_pid)
+    live = files.temp_name(posts / MARKED)
+    old = files.temp_name(posts / MARKED)  # older than this process: its PID was reused
     other = posts / ".notes.1-0.tmp"
     for path in (dead, live, old, other):
         path.write_text("half", encoding="utf-8")
