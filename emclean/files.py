@@ -120,8 +120,33 @@ def read_stream(stream: BinaryIO, limit: int = MAX_SIZE) -> bytes:
     return data
 
 
-def _load(path: Path, limit: int, streams: bool) -> tuple[bytes, os.stat_result | None]:
-    """The bytes of `path` (see `read_bytes`) and its stat, None for a stream."""
+def open_file(path: Path) -> BinaryIO:
+    """A regular file (or a symlink to one) opened for reading, as `read` opens it: anything
+    else (a FIFO, a device, a folder) is an InputError, and opening never waits."""
+    fd, st = _open(path)
+    try:
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(_not_regular(st.st_mode))
+        os.set_blocking(fd, True)
+        return open(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def special(path: Path) -> str | None:
+    """What `path` is (or points at) if it is neither a regular file nor a folder: "a FIFO",
+    "a character device"...; else None. A walk never opens one (a FIFO would wait, a device
+    never end)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # (opening it says why)
+    return None if stat.S_ISREG(mode) or stat.S_ISDIR(mode) else _kind(mode)
+
+
+def _open(path: Path) -> tuple[int, os.stat_result]:
+    """`path` opened for reading without waiting (O_NONBLOCK), and its stat; InputError if not."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
     except IsADirectoryError:
@@ -133,18 +158,29 @@ def _load(path: Path, limit: int, streams: bool) -> tuple[bytes, os.stat_result 
     except OSError as e:
         raise InputError(e.strerror or str(e)) from None
     try:
-        st = os.fstat(fd)
+        return fd, os.fstat(fd)
+    except OSError as e:
+        os.close(fd)
+        raise InputError(e.strerror or str(e)) from None
+
+
+def _load(path: Path, limit: int, streams: bool) -> tuple[bytes, os.stat_result | None]:
+    """The bytes of `path` (see `read_bytes`) and its stat, None for a stream."""
+    fd, st = _open(path)
+    try:
         if stat.S_ISREG(st.st_mode):
             return _read_file(fd, st.st_size, limit), st
-        if stat.S_ISDIR(st.st_mode):
-            raise InputError("is a directory")
-        if not streams:
-            raise InputError(f"not a regular file ({_kind(st.st_mode)})")
+        if stat.S_ISDIR(st.st_mode) or not streams:
+            raise InputError(_not_regular(st.st_mode))
         return _read_pipe(fd, st.st_mode, limit), None
     except OSError as e:
         raise InputError(e.strerror or str(e)) from None
     finally:
         os.close(fd)
+
+
+def _not_regular(mode: int) -> str:
+    return "is a directory" if stat.S_ISDIR(mode) else f"not a regular file ({_kind(mode)})"
 
 
 def _read_file(fd: int, size: int, limit: int) -> bytes:

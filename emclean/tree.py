@@ -96,7 +96,8 @@ def files(paths: Iterable[Path], include: Iterable[str] = (), exclude: Iterable[
     before subfolders); a FIFO, a device or a symlink to one is never read; hidden folders
     and build output are skipped; symlinked folders are not followed (no loops, no leaving
     the tree). A file reached twice (a symlink to it, a hard link, overlapping arguments)
-    is yielded once. Stale temp files of an interrupted run are removed.
+    is yielded once. A folder that cannot be read is yielded too (reading it fails, and says
+    why: nothing is skipped unsaid). Stale temp files of an interrupted run are removed.
     Nothing is collected first, so memory grows only by a small key per file.
     """
     globs = Globs(include, exclude)
@@ -130,7 +131,8 @@ def discover(
 
 def _walk(top: Path, globs: Globs) -> Iterator[tuple[Path, int | None]]:
     """(path, key of device and inode) of each wanted regular file under `top`, depth first;
-    a broken symlink too (key None), so that reading it says so."""
+    a broken symlink and a folder that cannot be read too (key None), so that reading them
+    says so."""
     stack: list[tuple[Path, tuple[str, ...]]] = [(top, ())]
     while stack:
         folder, parts = stack.pop()
@@ -138,7 +140,10 @@ def _walk(top: Path, globs: Globs) -> Iterator[tuple[Path, int | None]]:
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
             device = os.stat(folder).st_dev
-        except OSError:
+        except PermissionError:  # never skipped unsaid: reading it says "permission denied"
+            yield folder, None
+            continue
+        except OSError:  # vanished meanwhile
             continue
         subfolders = []
         for entry in entries:
