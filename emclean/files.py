@@ -456,6 +456,7 @@ TEMP_SUFFIX = ".emclean-tmp"
 _TEMP = re.compile(r"\..+\.(?P<machine>[A-Za-z0-9_-]*-[0-9a-f]{8})\.(?P<pid>[0-9]+)-[0-9]+" + re.escape(TEMP_SUFFIX))
 # `.NAME.PID-N.emclean-tmp`: written by an earlier emclean, machine unknown
 _OLD_TEMP = re.compile(r"\..+\.[0-9]+-[0-9]+" + re.escape(TEMP_SUFFIX))
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 #: a temp file of another machine (or container) untouched this long has no writer left
 FOREIGN_STALE_AFTER = 3600.0
 
@@ -544,21 +545,19 @@ def _boot_time() -> float:
 
 def _temp(path: Path, data: bytes, mode: int, expect: Stamp | None = None) -> Staged:
     """A new temp file next to `path` holding `data` with permission bits `mode`."""
-    while True:
-        tmp = temp_name(path)
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-            break
-        except FileExistsError:
-            continue
-    staged = Staged(path, tmp, fd, expect)
-    try:
+    staged = None
+    try:  # (a signal while it is being made leaves no temp file)
+        while staged is None:
+            tmp = temp_name(path)
+            with contextlib.suppress(FileExistsError):
+                staged = Staged(path, tmp, os.open(tmp, _NEW_FILE, 0o600), expect)
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view) :]
-        os.fchmod(fd, mode)
+            view = view[os.write(staged.fd, view) :]
+        os.fchmod(staged.fd, mode)
     except BaseException:
-        abandon(staged)
+        if staged is not None:
+            abandon(staged)
         raise
     return staged
 

@@ -180,7 +180,7 @@ def _end_broken(executor: ProcessPoolExecutor) -> WorkerDied:
 
 
 def _cause(code: int) -> str:
-    """What a worker's exit code (minus the signal that killed it) says about its death."""
+    """What a worker's exit code (negative: the signal that killed it) says about its death."""
     if code >= 0:
         return f"exit status {code}"
     try:

@@ -267,11 +267,15 @@ class Sink:
             self.staged = files.create(target)
         except InputError as e:
             raise InputError(f"{path}: {e}") from None
-        self.out = open(self.staged.fd, "wb", closefd=False, buffering=1 << 20)  # noqa: SIM115
-        if schema is not None:
-            from . import tables
+        try:  # (a signal, or a failure, before the caller holds this sink leaves no temp file)
+            self.out = open(self.staged.fd, "wb", closefd=False, buffering=1 << 20)  # noqa: SIM115
+            if schema is not None:
+                from . import tables
 
-            self.table = tables.ParquetOut(self.out, schema)
+                self.table = tables.ParquetOut(self.out, schema)
+        except BaseException:
+            self.abandon()
+            raise
 
     def write(self, data: Any) -> None:
         """Append bytes (or a record batch, to a Parquet file)."""
