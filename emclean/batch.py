@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import records, shards
+from . import files, records, shards
 from .errors import InputError, UsageError
 from .records import Settings
 from .shards import Shard, Sink
@@ -323,7 +323,7 @@ def run(
             sink = sinks.get(job.target)
             if sink is None:
                 if job.target is not None:
-                    shards.remove_stale_temps(Path(job.target).parent)
+                    files.remove_stale_temps(Path(job.target).parent)
                 sink = sinks[job.target] = Sink(job.target, job.schema)
                 unfinished.append(sink)
             error = None
@@ -356,14 +356,10 @@ def run(
         if progress is not None:
             progress(piece.position, report)
 
-    from concurrent.futures.process import BrokenProcessPool
-
     from .parallel import run as run_pieces
 
-    try:
+    try:  # (a worker that dies: errors.WorkerDied; the shards finished before are whole)
         finished = (runner or run_pieces)(work, pieces(), workers, done, before_pool=_preload, chunk=1)
-    except BrokenProcessPool:
-        raise InputError("a worker process died (out of memory?); the shards finished before it are whole") from None
     finally:
         for sink in unfinished:
             sink.abandon()

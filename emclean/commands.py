@@ -78,7 +78,7 @@ def show_diff(old: str, new: str, path: str, write: Writer) -> None:
     """A rich diff on a terminal, a plain unified diff otherwise."""
     from .diffs import unified
 
-    print_diff(unified(old, new, shown(path)), write)
+    print_diff(unified(old, new, path), write)
 
 
 def print_diff(diff: str, write: Writer) -> None:

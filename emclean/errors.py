@@ -26,6 +26,12 @@ class OutputError(EmcleanError):
     """The output cannot be written (a full disk, a closed terminal)."""
 
 
+class WorkerDied(EmcleanError):
+    """A worker process died (the OOM killer, `kill -9`): the run cannot go on.
+
+    Like an OutputError, it is about the run, not about one input: no file is named."""
+
+
 def reason(error: BaseException) -> str:
     """Why converting one input (a file, a record) failed, on one line: the one wording for
     every command. An error that is not emclean's is a bug, reported as such."""

@@ -12,6 +12,7 @@ import os
 import re
 import stat
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,8 +120,33 @@ def read_stream(stream: BinaryIO, limit: int = MAX_SIZE) -> bytes:
     return data
 
 
-def _load(path: Path, limit: int, streams: bool) -> tuple[bytes, os.stat_result | None]:
-    """The bytes of `path` (see `read_bytes`) and its stat, None for a stream."""
+def open_file(path: Path) -> BinaryIO:
+    """A regular file (or a symlink to one) opened for reading, as `read` opens it: anything
+    else (a FIFO, a device, a folder) is an InputError, and opening never waits."""
+    fd, st = _open(path)
+    try:
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(_not_regular(st.st_mode))
+        os.set_blocking(fd, True)
+        return open(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def special(path: Path) -> str | None:
+    """What `path` is (or points at) if it is neither a regular file nor a folder: "a FIFO",
+    "a character device"...; else None. A walk never opens one (a FIFO would wait, a device
+    never end)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # (opening it says why)
+    return None if stat.S_ISREG(mode) or stat.S_ISDIR(mode) else _kind(mode)
+
+
+def _open(path: Path) -> tuple[int, os.stat_result]:
+    """`path` opened for reading without waiting (O_NONBLOCK), and its stat; InputError if not."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
     except IsADirectoryError:
@@ -132,18 +158,29 @@ def _load(path: Path, limit: int, streams: bool) -> tuple[bytes, os.stat_result 
     except OSError as e:
         raise InputError(e.strerror or str(e)) from None
     try:
-        st = os.fstat(fd)
+        return fd, os.fstat(fd)
+    except OSError as e:
+        os.close(fd)
+        raise InputError(e.strerror or str(e)) from None
+
+
+def _load(path: Path, limit: int, streams: bool) -> tuple[bytes, os.stat_result | None]:
+    """The bytes of `path` (see `read_bytes`) and its stat, None for a stream."""
+    fd, st = _open(path)
+    try:
         if stat.S_ISREG(st.st_mode):
             return _read_file(fd, st.st_size, limit), st
-        if stat.S_ISDIR(st.st_mode):
-            raise InputError("is a directory")
-        if not streams:
-            raise InputError(f"not a regular file ({_kind(st.st_mode)})")
+        if stat.S_ISDIR(st.st_mode) or not streams:
+            raise InputError(_not_regular(st.st_mode))
         return _read_pipe(fd, st.st_mode, limit), None
     except OSError as e:
         raise InputError(e.strerror or str(e)) from None
     finally:
         os.close(fd)
+
+
+def _not_regular(mode: int) -> str:
+    return "is a directory" if stat.S_ISDIR(mode) else f"not a regular file ({_kind(mode)})"
 
 
 def _read_file(fd: int, size: int, limit: int) -> bytes:
@@ -413,25 +450,114 @@ def _write_error(e: OSError) -> InputError:
 
 
 _TEMP_NAMES = itertools.count()
+#: suffix of emclean's temp files
+TEMP_SUFFIX = ".emclean-tmp"
+# `.NAME.MACHINE.PID-N.emclean-tmp`: the machine (see `_machine`) and process that wrote it
+_TEMP = re.compile(r"\..+\.(?P<machine>[A-Za-z0-9_-]*-[0-9a-f]{8})\.(?P<pid>[0-9]+)-[0-9]+" + re.escape(TEMP_SUFFIX))
+# `.NAME.PID-N.emclean-tmp`: written by an earlier emclean, machine unknown
+_OLD_TEMP = re.compile(r"\..+\.[0-9]+-[0-9]+" + re.escape(TEMP_SUFFIX))
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+#: a temp file of another machine (or container) untouched this long has no writer left
+FOREIGN_STALE_AFTER = 3600.0
+
+
+def temp_name(path: Path, pid: int | None = None, machine: str | None = None) -> Path:
+    """The name of a new temp file for `path`: `.NAME.MACHINE.PID-N.emclean-tmp` beside it."""
+    pid = os.getpid() if pid is None else pid
+    return path.with_name(f".{path.name}.{machine or _machine()}.{pid}-{next(_TEMP_NAMES)}{TEMP_SUFFIX}")
+
+
+@functools.cache
+def _machine() -> str:
+    """Who may judge a temp file by its PID: the host name (its first label, for people to
+    read) and a digest of the host name, the boot and the PID namespace (a container, or a
+    host after a reboot, differs: its PIDs mean nothing here)."""
+    import hashlib
+    import socket
+
+    host = socket.gethostname()
+    facts = [host]
+    with contextlib.suppress(OSError):
+        facts.append(Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip())
+    with contextlib.suppress(OSError):
+        facts.append(os.readlink("/proc/self/ns/pid"))
+    digest = hashlib.blake2b("\0".join(facts).encode("utf-8", "replace"), digest_size=4).hexdigest()
+    label = re.sub(r"[^A-Za-z0-9_-]", "", host.split(".")[0])[:16]
+    return f"{label}-{digest}"
+
+
+def remove_stale_temps(folder: Path) -> None:
+    """Remove the temp files in `folder` that no running writer will finish (see `remove_if_stale`)."""
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith(".") and entry.name.endswith(TEMP_SUFFIX):
+                remove_if_stale(Path(entry.path))
+
+
+def remove_if_stale(path: Path) -> None:
+    """Remove emclean's temp file `path` if its writer is surely gone: it was written on this
+    machine (and PID namespace) by a process that no longer runs (or is a zombie, or whose PID
+    now belongs to a process started after the file was written); or, written elsewhere (or by
+    an earlier emclean), it has not been touched for an hour. Anything else is left alone."""
+    name = path.name
+    m = _TEMP.fullmatch(name)
+    if m is None and _OLD_TEMP.fullmatch(name) is None:
+        return
+    try:
+        mtime = path.stat(follow_symlinks=False).st_mtime
+        if m is not None and m.group("machine") == _machine():
+            stale = _writer_gone(int(m.group("pid")), mtime)
+        else:
+            stale = time.time() - mtime > FOREIGN_STALE_AFTER
+        if stale:
+            path.unlink()
+    except OSError:
+        pass
+
+
+def _writer_gone(pid: int, written: float) -> bool:
+    """True if no process with this PID (of this machine) can be the one that wrote a file at
+    `written`: none runs, a zombie, or one that started later (the PID was reused)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, another user's
+        pass
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()
+        if fields[0] in (b"Z", b"X"):
+            return True
+        started = _boot_time() + int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22, starttime
+    except (OSError, IndexError, ValueError):
+        return False
+    return started > written + 2.0  # (the boot time is known to the second)
+
+
+@functools.cache
+def _boot_time() -> float:
+    """When this machine booted, in seconds since the epoch (from /proc/stat)."""
+    for line in Path("/proc/stat").read_text(encoding="ascii").splitlines():
+        if line.startswith("btime "):
+            return float(line.split()[1])
+    raise ValueError("no btime in /proc/stat")
 
 
 def _temp(path: Path, data: bytes, mode: int, expect: Stamp | None = None) -> Staged:
     """A new temp file next to `path` holding `data` with permission bits `mode`."""
-    while True:
-        tmp = path.with_name(f".{path.name}.{os.getpid()}-{next(_TEMP_NAMES)}.emclean-tmp")
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-            break
-        except FileExistsError:
-            continue
-    staged = Staged(path, tmp, fd, expect)
-    try:
+    staged = None
+    try:  # (a signal while it is being made leaves no temp file)
+        while staged is None:
+            tmp = temp_name(path)
+            with contextlib.suppress(FileExistsError):
+                staged = Staged(path, tmp, os.open(tmp, _NEW_FILE, 0o600), expect)
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view) :]
-        os.fchmod(fd, mode)
+            view = view[os.write(staged.fd, view) :]
+        os.fchmod(staged.fd, mode)
     except BaseException:
-        abandon(staged)
+        if staged is not None:
+            abandon(staged)
         raise
     return staged
 

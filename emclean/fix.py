@@ -196,7 +196,7 @@ def _prepare(job: tuple[str, Settings]) -> Outcome | tuple[str, files.Staged, Ou
         if settings.write_back.diffs:
             from .diffs import unified
 
-            diff = unified(text.content, result.markdown, files.shown(name))
+            diff = unified(text.content, result.markdown, name)
         return replace(done, diff=diff)
     except Exception as e:
         return _failed(name, e)

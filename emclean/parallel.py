@@ -13,14 +13,17 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from itertools import chain, islice
 from typing import TYPE_CHECKING, TypeVar
 
+from .errors import WorkerDied
+
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -113,6 +116,7 @@ def _pooled(
     """`run` on worker processes; False if stopped (the batches in progress are finished)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor  # (not imported for a run in this process)
+    from concurrent.futures.process import BrokenProcessPool
 
     # fork: the workers share the parent's imported modules (see `run`), and are its children
     context = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
@@ -129,14 +133,61 @@ def _pooled(
         while in_flight:
             for result in in_flight.popleft().result():
                 on_result(result)
+    except BrokenProcessPool:
+        raise _end_broken(executor) from None
     except Stop:
-        executor.shutdown(wait=True, cancel_futures=True)
+        _wind_down(executor, in_flight)
         return False
     except BaseException:  # a result could not be handled (its output cannot be written...)
-        executor.shutdown(wait=True, cancel_futures=True)
+        _wind_down(executor, in_flight)
         raise
     executor.shutdown(wait=True)
     return True
+
+
+def _wind_down(executor: ProcessPoolExecutor, in_flight: Iterable[Future[list[R]]]) -> None:
+    """Let the batches in progress finish (the others are dropped), then close the pool; if a
+    worker dies meanwhile, WorkerDied."""
+    from concurrent.futures import wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    for future in in_flight:
+        future.cancel()  # (only one no worker has taken yet)
+    done, _ = wait(in_flight)  # each ends: finished, cancelled, or failed with the pool
+    if any(not f.cancelled() and isinstance(f.exception(), BrokenProcessPool) for f in done):
+        raise _end_broken(executor)
+    executor.shutdown(wait=True)
+
+
+def _end_broken(executor: ProcessPoolExecutor) -> WorkerDied:
+    """A worker died: kill the others (never wait on a broken pool: a survivor may be blocked
+    writing a result nobody reads, the pool's feeder thread writing a batch no worker will
+    read); the error that says so."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())  # (stable since 3.2)
+    why = "out of memory?"
+    deadline = time.monotonic() + 0.5  # the pool's own thread may be reaping the dead one
+    while time.monotonic() < deadline:
+        codes = [p.exitcode for p in processes if p.exitcode]
+        if codes:
+            why = _cause(codes[0])
+            break
+        time.sleep(0.01)
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            process.kill()  # SIGKILL: workers ignore SIGTERM (see _start_worker)
+    executor.shutdown(wait=True, cancel_futures=True)  # quick now: nothing is left to wait for
+    return WorkerDied(f"a worker process died ({why}); the run stopped")
+
+
+def _cause(code: int) -> str:
+    """What a worker's exit code (negative: the signal that killed it) says about its death."""
+    if code >= 0:
+        return f"exit status {code}"
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        name = f"signal {-code}"
+    return f"killed by {name}: out of memory?" if -code == signal.SIGKILL else f"killed by {name}"
 
 
 def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:

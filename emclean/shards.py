@@ -12,7 +12,6 @@ import contextlib
 import gzip
 import io
 import os
-import re
 import sys
 import zlib
 from collections.abc import Iterator
@@ -64,10 +63,13 @@ def find(paths: list[str], skip: Path | None = None) -> tuple[list[Shard], list[
             continue
         path = Path(arg)
         if path.is_dir():
-            names = list(_walk(path, skip))
+            unreadable = len(problems)
+            names = list(_walk(path, skip, problems))
             found.extend(_sniffed(str(path / name), name, problems) for name in names)
-            if not names:
+            if not names and len(problems) == unreadable:
                 problems.append(f"{arg}: no shards in this folder (looked for {', '.join(SUFFIXES)})")
+        elif kind := files.special(path):  # (read once, it could not be looked at first)
+            problems.append(f"{arg}: {kind}, not a file: give a stream on stdin instead (emclean batch - < {arg})")
         elif path.exists():
             found.append(_sniffed(arg, path.name, problems))
         else:
@@ -75,23 +77,30 @@ def find(paths: list[str], skip: Path | None = None) -> tuple[list[Shard], list[
     return found, problems
 
 
-def _walk(top: Path, skip: Path | None) -> Iterator[str]:
-    """Shard files under `top` as paths relative to it, in sorted order (hidden names skipped)."""
+def _walk(top: Path, skip: Path | None, problems: list[str]) -> Iterator[str]:
+    """Shard files under `top` as paths relative to it, in sorted order (hidden names skipped;
+    a FIFO, a device or a symlink to one never opened). A folder that cannot be read is a problem."""
     skipped = skip.resolve() if skip is not None else None
-    for folder, dirs, names in os.walk(top):
+
+    def unreadable(error: OSError) -> None:
+        where = files.shown(error.filename) if error.filename else str(top)
+        why = "permission denied (read)" if isinstance(error, PermissionError) else error.strerror or str(error)
+        problems.append(f"{where}: {why}")
+
+    for folder, dirs, names in os.walk(top, onerror=unreadable):
         base = Path(folder)
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (base / d).resolve() != skipped)
         for name in sorted(names):
-            if name.endswith(SUFFIXES) and not name.startswith("."):
+            if name.endswith(SUFFIXES) and not name.startswith(".") and not files.special(base / name):
                 yield (base / name).relative_to(top).as_posix()
 
 
 def _sniffed(path: str, name: str, problems: list[str]) -> Shard:
     try:
-        with open(path, "rb") as f:
+        with files.open_file(Path(path)) as f:
             head = f.read(4)
-    except OSError as e:
-        problems.append(f"{path}: {e.strerror or e}")
+    except InputError as e:
+        problems.append(f"{path}: {e}")
         return Shard(path, name, "jsonl")
     if head == _PARQUET_MAGIC:
         return Shard(path, name, "parquet")
@@ -133,10 +142,7 @@ class Opened:
                 source = io.BufferedReader(source)  # type: ignore[type-var]
             compression = shard.compression or _stdin_compression(source)
         else:
-            try:
-                self.raw = open(shard.path, "rb")  # noqa: SIM115 (closed by close())
-            except OSError as e:
-                raise InputError(e.strerror or str(e)) from None
+            self.raw = files.open_file(Path(shard.path))  # (closed by close())
             source = self.raw
             compression = shard.compression
         self.compression = compression
@@ -261,11 +267,15 @@ class Sink:
             self.staged = files.create(target)
         except InputError as e:
             raise InputError(f"{path}: {e}") from None
-        self.out = open(self.staged.fd, "wb", closefd=False, buffering=1 << 20)  # noqa: SIM115
-        if schema is not None:
-            from . import tables
+        try:  # (a signal, or a failure, before the caller holds this sink leaves no temp file)
+            self.out = open(self.staged.fd, "wb", closefd=False, buffering=1 << 20)  # noqa: SIM115
+            if schema is not None:
+                from . import tables
 
-            self.table = tables.ParquetOut(self.out, schema)
+                self.table = tables.ParquetOut(self.out, schema)
+        except BaseException:
+            self.abandon()
+            raise
 
     def write(self, data: Any) -> None:
         """Append bytes (or a record batch, to a Parquet file)."""
@@ -310,28 +320,3 @@ class Sink:
                 self.out.close()
             files.abandon(self.staged)
             self.staged = None
-
-
-_TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)-\d+\.emclean-tmp$")
-
-
-def remove_stale_temps(folder: Path) -> None:
-    """Remove the temp files that a killed run left in `folder` (their process is gone)."""
-    with contextlib.suppress(OSError):
-        for entry in os.scandir(folder):
-            m = _TEMP.match(entry.name)
-            if m and not _alive(int(m.group("pid"))):
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True

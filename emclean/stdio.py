@@ -10,7 +10,7 @@ import contextlib
 import os
 import sys
 
-from .errors import EmcleanError, OutputError, reason
+from .errors import EmcleanError, OutputError, WorkerDied, reason
 
 #: done / `--check` found changes / usage or unusable input or output / some inputs failed / stopped
 EXIT_OK, EXIT_CHANGES, EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 123, 130
@@ -58,7 +58,7 @@ def ending(error: BaseException, about: str = "") -> int:
         _drop_stdout()
     elif isinstance(error, KeyboardInterrupt):
         _quietly("emclean: interrupted")
-    elif isinstance(error, OutputError):  # about the output, not the input: no file named
+    elif isinstance(error, (OutputError, WorkerDied)):  # about the run, not one input: no file named
         _quietly(f"emclean: {error}")
     elif isinstance(error, EmcleanError):
         _quietly(f"emclean: {about}: {error}" if about else f"emclean: {error}")

@@ -20,12 +20,11 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import os
-import re
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from .document import HTML_SUFFIXES, MARKDOWN_SUFFIXES
+from .files import TEMP_SUFFIX, remove_if_stale
 
 #: the names of the documents a walk finds (the languages `document.kind_of` knows)
 SUFFIXES = MARKDOWN_SUFFIXES + HTML_SUFFIXES
@@ -35,12 +34,6 @@ SKIP_DIRS = frozenset(
     {".git", "_site", "node_modules", ".jekyll-cache", ".sass-cache", "vendor"}
     | {"_layouts", "_includes", "_sass", "_data", "_plugins"}
 )
-#: suffix of emclean's temp files (see files.stage)
-TEMP_SUFFIX = ".emclean-tmp"
-# `.NAME.PID-N.emclean-tmp`: the PID of the process that wrote it
-_TEMP = re.compile(r"\..+\.([0-9]+)-[0-9]+" + re.escape(TEMP_SUFFIX))
-# A temp file this old belongs to no run still writing it, whatever its PID says.
-_STALE_AFTER = 60.0
 
 
 def check(paths: Iterable[Path]) -> list[str]:
@@ -103,7 +96,8 @@ def files(paths: Iterable[Path], include: Iterable[str] = (), exclude: Iterable[
     before subfolders); a FIFO, a device or a symlink to one is never read; hidden folders
     and build output are skipped; symlinked folders are not followed (no loops, no leaving
     the tree). A file reached twice (a symlink to it, a hard link, overlapping arguments)
-    is yielded once. Stale temp files of an interrupted run are removed.
+    is yielded once. A folder that cannot be read is yielded too (reading it fails, and says
+    why: nothing is skipped unsaid). Stale temp files of an interrupted run are removed.
     Nothing is collected first, so memory grows only by a small key per file.
     """
     globs = Globs(include, exclude)
@@ -137,7 +131,8 @@ def discover(
 
 def _walk(top: Path, globs: Globs) -> Iterator[tuple[Path, int | None]]:
     """(path, key of device and inode) of each wanted regular file under `top`, depth first;
-    a broken symlink too (key None), so that reading it says so."""
+    a broken symlink and a folder that cannot be read too (key None), so that reading them
+    says so."""
     stack: list[tuple[Path, tuple[str, ...]]] = [(top, ())]
     while stack:
         folder, parts = stack.pop()
@@ -145,7 +140,10 @@ def _walk(top: Path, globs: Globs) -> Iterator[tuple[Path, int | None]]:
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
             device = os.stat(folder).st_dev
-        except OSError:
+        except PermissionError:  # never skipped unsaid: reading it says "permission denied"
+            yield folder, None
+            continue
+        except OSError:  # vanished meanwhile
             continue
         subfolders = []
         for entry in entries:
@@ -156,7 +154,7 @@ def _walk(top: Path, globs: Globs) -> Iterator[tuple[Path, int | None]]:
                         subfolders.append((Path(entry.path), (*parts, name)))
                 elif name.startswith("."):
                     if name.endswith(TEMP_SUFFIX):
-                        _remove_stale(Path(entry.path), name)
+                        remove_if_stale(Path(entry.path))
                 elif name.endswith(SUFFIXES) and (not globs.any or globs.wanted((*parts, name))):
                     if not entry.is_symlink():
                         if entry.is_file(follow_symlinks=False):
@@ -185,33 +183,3 @@ def _relative(path: Path) -> tuple[str, ...]:
     with contextlib.suppress(ValueError, OSError):
         return Path(os.path.abspath(path)).relative_to(Path.cwd()).parts
     return Path(os.path.abspath(path)).parts[1:]
-
-
-def _remove_stale(path: Path, name: str) -> None:
-    """Remove a temp file of emclean's that no run is writing: its writer's PID is gone, or
-    it is older than a minute (a PID can be reused, or belong to another machine)."""
-    m = _TEMP.fullmatch(name)
-    if m is None:
-        return
-    try:
-        if _gone(int(m.group(1))) or time.time() - path.stat().st_mtime > _STALE_AFTER:
-            path.unlink()
-    except OSError:
-        pass
-
-
-def _gone(pid: int) -> bool:
-    """True if no process has this PID (or only a zombie: dead, not yet reaped)."""
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # alive, another user's
-        return False
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X")
-    except (OSError, IndexError):
-        return False

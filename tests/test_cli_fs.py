@@ -249,15 +249,15 @@ def test_odd_file_names_are_printed_safely(odd_names: Path, args: list[str]) -> 
         assert {row[0] for row in list(csv.reader(io.StringIO(out)))[1:]} == {"'a\\xff.md'", "new\nline.md"}
     elif "--by-file" in args:
         assert {row[0] for row in list(csv.reader(io.StringIO(out), delimiter="\t"))[1:]} == names
-    else:
-        assert {line[4:] for line in out.splitlines() if line.startswith("--- ")} == names
+    else:  # diff headers quote names as GNU patch and git read them (see test_diff_names.py)
+        assert {line[4:] for line in out.splitlines() if line.startswith("--- ")} == {'"a\\377.md"', '"new\\nline.md"'}
 
 
 def test_convert_diff_of_a_name_that_is_not_utf8(odd_names: Path) -> None:
-    """`convert --diff` labels the diff with the escaped name."""
+    """`convert --diff` labels the diff with the name's bytes, C-quoted as git does."""
     done = emclean_cmd("convert", "--diff", os.fsdecode(b"a\xff.md"), cwd=odd_names)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith(b"--- 'a\\xff.md'\n+++ 'a\\xff.md'\n")
+    assert done.stdout.startswith(b'--- "a\\377.md"\n+++ "a\\377.md"\n')
 
 
 def test_a_newline_in_a_name_keeps_each_message_on_one_line(tmp_path: Path) -> None:
@@ -551,13 +551,14 @@ def test_entities_bad_stdin_is_named(tmp_path: Path) -> None:
 
 
 def test_stale_temp_files_are_removed_when_their_writer_is_gone(posts: Path) -> None:
-    """A walk removes emclean's temp files whose writer's PID no longer runs (at once) or that
-    are older than a minute; a fresh one of a running process, and other files, stay."""
+    """A walk removes emclean's temp files whose writer's PID no longer runs (at once), or runs a
+    process started after the file was written; a fresh one of a running process, and other
+    files, stay."""
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=True)
     dead_pid = int(gone.stdout)
-    dead = posts / f".{MARKED}.{dead_pid}-0.emclean-tmp"
-    live = posts / f".{MARKED}.{os.getpid()}-7.emclean-tmp"
-    old = posts / f".{MARKED}.{os.getpid()}-8.emclean-tmp"
+    dead = files.temp_name(posts / MARKED, pid=dead_pid)
+    live = files.temp_name(posts / MARKED)
+    old = files.temp_name(posts / MARKED)  # older than this process: its PID was reused
     other = posts / ".notes.1-0.tmp"
     for path in (dead, live, old, other):
         path.write_text("half", encoding="utf-8")
