@@ -279,8 +279,10 @@ def entities(
             files_with = len({e.file for e in chosen})
             doubtful = sum(e.suspicious for e in chosen)
             total = f"{len(chosen):,} links in {files_with:,} files, {len(rows):,} rows, {doubtful:,} suspicious"
-            shown_rows = [_mark(r, by_file) for r in rows]
-            console.entity_table([*headers, "doubt"], shown_rows, total)
+            if suspicious_only:  # (every row is doubtful: no column to say so)
+                console.entity_table(headers, rows, total)
+            else:
+                console.entity_table([*headers, "doubt"], [_mark(r, by_file) for r in rows], total)
         else:
             write(inventory.as_csv(headers, rows, delimiter="\t"))
     return EXIT_FAILED if failed else EXIT_OK

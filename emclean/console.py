@@ -7,6 +7,7 @@ Markdown is never passed through rich markup: every line is a `Text` built piece
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -160,6 +161,7 @@ _NUMERIC = frozenset({"count", "files", "line", "suspicious"})
 # The columns given up, in this order, while the table is wider than the terminal.
 _DROP_FIRST = ("url", "secid", "market", "suspicious", "line", "files", "kind", "context", "count", "code", "reason")
 _NARROW = 8  # the fewest cells a folding column gets
+_PATH = 32  # the cells a file name gets before other columns are dropped
 
 
 def entity_table(headers: Sequence[str], rows: Sequence[Sequence[str]], total: str) -> None:
@@ -169,15 +171,21 @@ def entity_table(headers: Sequence[str], rows: Sequence[Sequence[str]], total: s
     rather than breaking a code or a kind over two lines.
     """
     console = _console()
-    keep = _fitting(headers, rows, console.width)
+    if "file" in headers:
+        rows, folder = _under_one_folder(headers.index("file"), rows)
+        if folder:
+            console.print(Text(f"in {folder}", style="dim"), overflow="fold")
+    need = _needs(headers, rows)
+    keep = _fitting(headers, need, console.width)
+    widths = _widths(headers, rows, need, keep, console.width)
     table = Table(show_edge=False, header_style="bold", pad_edge=False)
     for i in keep:
         name = headers[i]
         justify: JustifyMethod = "right" if name in _NUMERIC else "left"
         if name in _FOLD or name in _WRAP:
-            table.add_column(name, justify=justify, overflow="fold", min_width=min(_NARROW, _natural(i, headers, rows)))
+            table.add_column(name, justify=justify, overflow="fold", width=widths[i])
         else:
-            table.add_column(name, justify=justify, no_wrap=True)
+            table.add_column(name, justify=justify, no_wrap=True, min_width=need[i])
     for row in rows:
         style = "yellow" if row and row[-1] == "!" else ""
         table.add_row(*(Text(row[i], style=style) for i in keep))
@@ -185,21 +193,62 @@ def entity_table(headers: Sequence[str], rows: Sequence[Sequence[str]], total: s
     console.print(Text(total, style="dim"))
 
 
+def _under_one_folder(i: int, rows: Sequence[Sequence[str]]) -> tuple[Sequence[Sequence[str]], str]:
+    """The rows with column `i`'s paths relative to the folder they all share, and that
+    folder ("" if none: one path per row then stays whole)."""
+    paths = {row[i] for row in rows}
+    if not paths or any(p.startswith("'") or p == "-" for p in paths):  # (quoted odd names, stdin)
+        return rows, ""
+    try:
+        folder = os.path.commonpath([os.path.dirname(p) or "." for p in paths])
+    except ValueError:  # absolute and relative mixed
+        return rows, ""
+    if folder in ("", ".", os.sep):
+        return rows, ""
+    cut = len(folder) + 1
+    return [(*row[:i], row[i][cut:], *row[i + 1 :]) for row in rows], folder + os.sep
+
+
 def _natural(i: int, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> int:
     return max(cell_len(headers[i]), *(cell_len(row[i]) for row in rows)) if rows else cell_len(headers[i])
 
 
-def _fitting(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int) -> list[int]:
-    """The columns to show: all of them if they fit `width`, else without the least useful."""
+def _needs(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[int]:
+    """The fewest cells each column takes: all of it, a word (wrapping) or a few cells
+    (folding; a file name gets more, as one cut into many rows is hard to read)."""
     need = []
     for i, name in enumerate(headers):
         natural = _natural(i, headers, rows)
-        if name in _FOLD:
+        if name == "file":
+            natural = min(natural, _PATH)
+        elif name in _FOLD:
             natural = min(natural, max(_NARROW, cell_len(name)))
         elif name in _WRAP:
             words = [cell_len(w) for row in rows for w in row[i].split()]
             natural = min(natural, max([cell_len(name), *words]))
         need.append(natural)
+    return need
+
+
+def _widths(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], need: Sequence[int], keep: Sequence[int], width: int
+) -> dict[int, int]:
+    """The widths of the folding and wrapping columns kept: what the others leave, shared in
+    proportion to their natural widths (rich, left to share it, can squeeze a narrow column
+    out of sight)."""
+    flexible = [i for i in keep if headers[i] in _FOLD or headers[i] in _WRAP]
+    natural = {i: _natural(i, headers, rows) for i in flexible}
+    spare = width - 3 * (len(keep) - 1) - sum(need[i] for i in keep)
+    wanted = sum(natural[i] - need[i] for i in flexible)
+    widths = {}
+    for i in flexible:
+        extra = (natural[i] - need[i]) * min(1.0, spare / wanted) if wanted > 0 and spare > 0 else 0
+        widths[i] = need[i] + int(extra)
+    return widths
+
+
+def _fitting(headers: Sequence[str], need: Sequence[int], width: int) -> list[int]:
+    """The columns to show: all of them if they fit `width`, else without the least useful."""
     keep = list(range(len(headers)))
     for name in _DROP_FIRST:
         if sum(need[i] for i in keep) + 3 * (len(keep) - 1) <= width:

@@ -106,7 +106,7 @@ def test_entities_by_file_drops_columns_instead_of_splitting_words(screen: Scree
     their kinds and codes whole on one row."""
     lines = screen.run(f"emclean entities --by-file {KEYTIP} {GLOSSARY}")
     assert all(cells(line) <= 80 for line in lines)
-    header = [h.strip() for h in re.split(r"[┃│]", lines[0])]
+    header = [h.strip() for h in re.split(r"[┃│]", lines[1])]
     assert header[0] == "file"
     assert header[-1] == "doubt"
     assert "url" not in header
@@ -116,6 +116,18 @@ def test_entities_by_file_drops_columns_instead_of_splitting_words(screen: Scree
     for line in lines:
         for cell in line.split("│"):
             assert cell.strip() not in ("stoc", "k", "glos", "sary", "3008", "32.SZ")
+    # the folder both files are in is said once, so each link keeps one row
+    assert lines[0] == f"in {KEYTIP.parent}/"
+    assert lines[-1] == "4 links in 2 files, 4 rows, 2 suspicious"
+    named = [line.split("│")[0].strip() for line in lines[3:-1]]
+    assert sorted(name for name in named if name) == sorted([KEYTIP.name] * 2 + [GLOSSARY.name] * 2)
+
+
+def test_entities_suspicious_table_has_no_doubt_column(screen: Screen) -> None:
+    """With --suspicious every row is doubtful: the table does not add a column of `!`."""
+    lines = screen.run(f"emclean entities --suspicious {KEYTIP} {GLOSSARY}")
+    assert "doubt" not in lines[0]
+    assert lines[-1].startswith("2 links in 2 files, 2 rows, 2 suspicious")
 
 
 def _gutter_rows(lines: list[str]) -> list[str]:
