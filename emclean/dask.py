@@ -127,5 +127,12 @@ def convert_frame(
         "url_field": url_field,
         "max_record_size": max_record_size,
     }
-    meta = records.convert_batch(frame._meta, options, **kwargs)
-    return frame.map_partitions(records.convert_batch, options, meta=meta, **kwargs)
+    meta = _convert_partition(frame._meta, options, **kwargs)
+    return frame.map_partitions(_convert_partition, options, meta=meta, **kwargs)
+
+
+def _convert_partition(partition: Any, options: Options | None, **kwargs: Any) -> Any:
+    """`convert_batch` on one pandas partition, its entities typed for Arrow (`to_parquet`)."""
+    from . import tables
+
+    return tables.arrow_typed(records.convert_batch(partition, options, **kwargs))

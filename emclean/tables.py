@@ -176,6 +176,16 @@ def convert_frame(frame: Any, settings: Settings) -> Any:
     return kept.assign(**new)
 
 
+def arrow_typed(frame: Any) -> Any:
+    """A converted pandas DataFrame with its `entities` column typed for Arrow (lists of the
+    entity structs, `pd.ArrowDtype`), so that Parquet writers need not guess its type
+    (Dask's `to_parquet` cannot guess it from an empty partition)."""
+    import pandas as pd
+
+    kind = pd.ArrowDtype(entities_type())
+    return frame.assign(entities=pd.Series(frame["entities"].tolist(), index=frame.index, dtype=kind))
+
+
 def _missing(value: Any, pd: Any) -> bool:
     """True for pandas' missing values (None, NaN, NA, NaT)."""
     return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
