@@ -15,6 +15,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from . import limits
 from .errors import UsageError
 from .files import shown
 from .options import Annotate, InputKind, OutputFormat, Target
@@ -105,6 +106,16 @@ def read_limit(max_size: str | None) -> int:
         fail(str(e))
 
 
+def record_limit(max_record_size: str | None) -> int:
+    """The record size limit that --max-record-size asks for; a usage error if unreadable."""
+    if max_record_size is None:
+        return limits.MAX_RECORD
+    try:
+        return limits.parse_size(max_record_size)
+    except ValueError as e:
+        fail(f"--max-record-size: {e}")
+
+
 def refuse(*rules: tuple[bool, str]) -> None:
     """A usage error for the first combination of flags that means nothing (rules: (applies, why))."""
     for applies, why in rules:
@@ -150,7 +161,16 @@ MaxSizeOpt = Annotated[
     typer.Option(
         "--max-size",
         metavar="SIZE",
-        help="Refuse an input larger than this, e.g. 200M (default 64M, or $EMCLEAN_MAX_SIZE).",
+        help=f"Refuse an input larger than this, e.g. 200M (default {limits.MAX_INPUT >> 20}M, or $EMCLEAN_MAX_SIZE).",
+    ),
+]
+MaxRecordSizeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--max-record-size",
+        metavar="SIZE",
+        help=f"A record larger than this (64M, 500K, 1G or bytes) is an error record, skipped through unread "
+        f"(default {limits.MAX_RECORD >> 20}M).",
     ),
 ]
 SanitizeOpt = Annotated[
@@ -213,6 +233,7 @@ def convert(
     sanitize: SanitizeOpt = False,
     encoding: EncodingOpt = None,
     max_size: MaxSizeOpt = None,
+    max_record_size: MaxRecordSizeOpt = None,
 ) -> None:
     """Convert one document to Markdown (or cleaned HTML) on stdout.
 
@@ -229,6 +250,14 @@ def convert(
         ),
         _suspicious_needs_annotate(annotate, annotate_suspicious),
         (front_matter and output is OutputFormat.TEXT, "--format text shows no front matter: drop --front-matter"),
+        (
+            max_size is not None and output is OutputFormat.JSONL,
+            "--max-size limits one document: the records of --format jsonl are limited by --max-record-size",
+        ),
+        (
+            max_record_size is not None and output is not OutputFormat.JSONL,
+            "--max-record-size limits the records of --format jsonl: one document is limited by --max-size",
+        ),
     )
     source = source if source is not None else stdin_or_usage(ctx)
     options = Options(
@@ -242,14 +271,14 @@ def convert(
         to=to,
         sanitize=sanitize,
     )
-    limit = read_limit(max_size)
     if output is OutputFormat.JSONL:
         if encoding:
             fail("--encoding does not apply to --format jsonl: JSON Lines are UTF-8")
         from .records import Settings
 
-        settings = Settings(options) if max_size is None else Settings(options, max_bytes=limit)  # a record each
+        settings = Settings(options, max_bytes=record_limit(max_record_size))
         finish(lambda: commands.convert_jsonl(source, settings, jobs=os.cpu_count() or 1))
+    limit = read_limit(max_size)
 
     def one() -> int:
         commands.convert_one(source, options, output, diff=diff, encoding=encoding, write=write_out, limit=limit)
@@ -416,14 +445,7 @@ def batch(
     resume: Annotated[
         bool, typer.Option("--resume", help="Skip the shards whose output is already there (outputs are whole).")
     ] = False,
-    max_record_size: Annotated[
-        str,
-        typer.Option(
-            "--max-record-size",
-            metavar="SIZE",
-            help="A record larger than this (64M, 500K, 1G or bytes) is an error record, skipped through unread.",
-        ),
-    ] = "8M",
+    max_record_size: MaxRecordSizeOpt = None,
     input_kind: Annotated[
         InputKind,
         typer.Option(
@@ -474,13 +496,7 @@ def batch(
         to=to,
         sanitize=sanitize,
     )
-    from .files import parse_size
-
-    try:
-        max_bytes = parse_size(max_record_size)
-    except ValueError as e:
-        fail(f"--max-record-size: {e}")
-    settings = Settings(options, Fields(html_field, id_field, url_field), max_bytes=max_bytes)
+    settings = Settings(options, Fields(html_field, id_field, url_field), max_bytes=record_limit(max_record_size))
     finish(
         lambda: commands.batch(inputs, output, settings, jobs=jobs or os.cpu_count() or 1, resume=resume, quiet=quiet)
     )

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import batch, records
+from . import batch, limits, records
 from .errors import InputError, UsageError
 from .options import Options
-from .records import MB, Fields, Settings
+from .records import Fields, Settings
 
 
 def _distributed() -> Any:
@@ -71,7 +71,7 @@ def convert_shards(
     html_field: str = "html",
     id_field: str = "id",
     url_field: str | None = None,
-    max_record_size: int = 8 * MB,
+    max_record_size: int = limits.MAX_RECORD,
     resume: bool = False,
     retries: int = 1,
 ) -> Summary:
@@ -117,7 +117,7 @@ def convert_frame(
     html_field: str = "html",
     id_field: str = "id",
     url_field: str | None = None,
-    max_record_size: int = 8 * MB,
+    max_record_size: int = limits.MAX_RECORD,
 ) -> Any:
     """A `dask.dataframe` DataFrame converted partition by partition with `convert_batch`:
     its columns but the HTML, then markdown, text, entities and error."""

@@ -15,11 +15,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from . import limits
 from .errors import InputError, reason
 from .options import Options, Target
 from .pipeline import Result, convert
 
-MB = 1 << 20
 #: the field of a failed record that says why
 ERROR = "error"
 
@@ -41,7 +41,7 @@ class Settings:
     options: Options = field(default_factory=Options)
     fields: Fields = field(default_factory=Fields)
     #: a record whose HTML is larger than this (UTF-8 bytes) is an error record
-    max_bytes: int = 8 * MB
+    max_bytes: int = limits.MAX_RECORD
 
 
 def visible_text(result: Result) -> str:
@@ -104,13 +104,9 @@ def added(html: object, url: object, settings: Settings) -> dict[str, object] | 
 
 
 def too_large(size: int, settings: Settings) -> str:
-    """The reason given for a record over the size limit."""
-    return f"record of {human(size)} is over the {human(settings.max_bytes)} limit (--max-record-size)"
-
-
-def human(size: int) -> str:
-    """A size in MB (KB below one MB)."""
-    return f"{round(size / MB, 1):,g} MB" if size >= MB else f"{round(size / 1024, 1):,g} KB"
+    """The reason given for a record over the size limit (`--max-record-size`, `max_record_size=`)."""
+    shown, most = limits.sizes(size, settings.max_bytes)
+    return f"record of {shown} is over the record size limit ({most})"
 
 
 class _Missing:
@@ -194,7 +190,7 @@ def convert_batch(
     html_field: str = "html",
     id_field: str = "id",
     url_field: str | None = None,
-    max_record_size: int = 8 * MB,
+    max_record_size: int = limits.MAX_RECORD,
 ) -> Any:
     """Convert a partition of records, as a data engine hands it over; the same kind comes back.
 
