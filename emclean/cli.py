@@ -415,14 +415,15 @@ def entities(
 
 @app.command(epilog=EXIT_CODES, context_settings=HELP)
 def batch(
+    ctx: typer.Context,
     inputs: Annotated[
-        list[str],
+        list[str] | None,
         typer.Argument(
             help="JSON Lines (.jsonl, .ndjson, .json; gzip or zstd) or Parquet files, folders of them "
-            "(taken in sorted order), or - for stdin.",
+            "(taken in sorted order), or - for stdin (the default when input is piped in).",
             show_default=False,
         ),
-    ],
+    ] = None,
     output: Annotated[
         str | None,
         typer.Option(
@@ -486,6 +487,8 @@ def batch(
     from .options import Options
     from .records import Fields, Settings
 
+    refuse(_suspicious_needs_annotate(annotate, annotate_suspicious))
+    inputs = inputs or [stdin_or_usage(ctx)]
     options = Options(
         annotate=annotate,
         annotate_suspicious=annotate_suspicious,

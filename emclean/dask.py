@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import batch, limits, records
+from . import batch, limits
 from .errors import InputError, UsageError
 from .options import Options
 from .records import Fields, Settings
@@ -135,4 +135,4 @@ def _convert_partition(partition: Any, options: Options | None, **kwargs: Any) -
     """`convert_batch` on one pandas partition, its entities typed for Arrow (`to_parquet`)."""
     from . import tables
 
-    return tables.arrow_typed(records.convert_batch(partition, options, **kwargs))
+    return tables.arrow_typed(tables.convert_batch(partition, options, **kwargs))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -181,34 +181,3 @@ def leading_id(line: bytes, fields: Fields) -> object:
     except ValueError:
         return None
     return value
-
-
-def convert_batch(
-    batch: Any,
-    options: Options | None = None,
-    *,
-    html_field: str = "html",
-    id_field: str = "id",
-    url_field: str | None = None,
-    max_record_size: int = limits.MAX_RECORD,
-) -> Any:
-    """Convert a partition of records, as a data engine hands it over; the same kind comes back.
-
-    `batch` is a list (or iterable) of dicts, a pandas DataFrame, or a pyarrow Table or
-    RecordBatch. Each
-    record loses its HTML field and gains `markdown`, `text` and `entities` (the records
-    `emclean entities --format json` prints); one that cannot be converted gets `error`
-    instead (tables have all four columns, null where they do not apply). Other fields are
-    kept, in order. A table without the HTML column raises InputError.
-    """
-    settings = Settings(options or Options(), Fields(html_field, id_field, url_field), max_bytes=max_record_size)
-    if type(batch).__module__.split(".")[0] in ("pandas", "pyarrow"):
-        from . import tables
-
-        return tables.convert_table(batch, settings)
-    if isinstance(batch, (str, bytes, Mapping)) or not isinstance(batch, Iterable):
-        raise TypeError(
-            "convert_batch takes a list of dicts, a pandas DataFrame or a pyarrow Table or RecordBatch, "
-            f"not {type(batch).__name__}"
-        )
-    return [convert_one(record, settings)[0] for record in batch]

@@ -101,6 +101,20 @@ def _sniffed(path: str, name: str, problems: list[str]) -> Shard:
     return Shard(path, name, "jsonl", compression)
 
 
+def _wide(head: bytes) -> str | None:
+    """UTF-16 or UTF-32, told by its BOM or by the NUL bytes around ASCII ({ is ASCII); else None."""
+    for bom, name in ((b"\xff\xfe\x00\x00", "UTF-32LE"), (b"\x00\x00\xfe\xff", "UTF-32BE")):
+        if head.startswith(bom):
+            return name
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16LE" if head[:1] == b"\xff" else "UTF-16BE"
+    if head[:1] == b"{" and head[1:2] == b"\x00":
+        return "UTF-32LE" if head[1:4] == b"\x00\x00\x00" else "UTF-16LE"
+    if head[:1] == b"\x00" and b"{" in head[:4]:
+        return "UTF-32BE" if head[:3] == b"\x00\x00\x00" else "UTF-16BE"
+    return None
+
+
 #: the names of output files (any other name given to -o is a folder)
 OUTPUT_SUFFIXES = (".jsonl", ".ndjson", ".json", ".parquet", ".pq")
 
@@ -163,12 +177,15 @@ class Opened:
             head = _peek(self.stream)
         except (OSError, EOFError, zlib.error) as e:
             return f"not {self.compression} data: {' '.join(str(e).split())}"
+        wide = _wide(head)
+        if wide:
+            return f"not JSON Lines: {wide} text (JSON Lines are UTF-8: iconv -f {wide} -t UTF-8 converts it)"
         body = head.removeprefix(_BOM).lstrip(b" \t\r\n")
         if not body or body.startswith(b"{"):
             return None
         if body.startswith(_PARQUET_MAGIC):
             return "Parquet data on stdin: give the file's path (Parquet is read from its end)"
-        start = body.split(b"\n", 1)[0][:40].decode("utf-8", "replace").strip()
+        start = body.split(b"\n", 1)[0][:40].decode("utf-8", "backslashreplace").strip()
         what = "a JSON array" if start.startswith("[") else f"it starts with {start!r}"
         return f'not JSON Lines ({what}); each line must be one JSON object such as {{"id": 1, "html": "<p>…</p>"}}'
 

@@ -54,7 +54,7 @@ def test_convert_shards_writes_what_emclean_batch_writes(tmp_path: Path, client:
     assert summary.failed == SHARDS * 2
     assert len({s.path for s in summary.shards}) == SHARDS  # the tasks ran on the workers, one per shard
     messages = [m.replace(str((tmp_path / "in").absolute()), str(tmp_path / "in")) for m in summary.messages]
-    assert messages == err.splitlines()
+    assert [f"emclean: {m}" for m in messages] == err.splitlines()  # without the command's prefix
     again = convert_shards(str(tmp_path / "in"), str(tmp_path / "out"), client=client, resume=True)
     assert (again.skipped, again.shards) == (SHARDS, ())
     (tmp_path / "out" / ref[0]).unlink()
