@@ -197,6 +197,9 @@ def plan(inputs: list[str], output: str | None, settings: Settings, *, resume: b
     before any work: every problem found is listed, and the run should not start if any."""
     result = Plan()
     to_folder = output is not None and not shards.is_file_name(output)
+    if output is not None and (problem := shards.output_problem(output)):
+        result.problems.append(problem)
+        return result
     if output is None and resume:
         result.problems.append("--resume needs -o (a folder or a file to resume into)")
     if inputs.count("-") > 1:

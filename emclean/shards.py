@@ -82,7 +82,7 @@ def _walk(top: Path, skip: Path | None) -> Iterator[str]:
         base = Path(folder)
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (base / d).resolve() != skipped)
         for name in sorted(names):
-            if name.endswith(SUFFIXES) and not name.startswith("."):
+            if name.lower().endswith(SUFFIXES) and not name.startswith("."):
                 yield (base / name).relative_to(top).as_posix()
 
 
@@ -125,6 +125,18 @@ def is_file_name(path: str) -> bool:
     for compressed in _EXTENSIONS:
         name = name.removesuffix(compressed)
     return name.endswith(OUTPUT_SUFFIXES) and not path.endswith(("/", os.sep)) and not Path(path).is_dir()
+
+
+def output_problem(path: str) -> str | None:
+    """Why `path` names neither an output file nor a folder (None if it names one): a new name
+    with a suffix of another kind (`out.txt`, `clean.jsonl.bz2`) is more likely a mistake than
+    a folder."""
+    if is_file_name(path) or path.endswith(("/", os.sep)) or Path(path).is_dir() or not Path(path).suffix:
+        return None
+    return (
+        f"-o {path}: not an output name: a file ends in .jsonl, .ndjson or .json (optionally .gz or .zst), "
+        ".parquet or .pq; a folder ends in / (or exists)"
+    )
 
 
 def output_kind(path: str) -> tuple[str, str | None]:
