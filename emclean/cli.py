@@ -1,8 +1,8 @@
 """The command line: parses flags, calls the library; errors become exit codes in `stdio`.
 
-Exit codes: 0 ok, 1 `--check` found changes, 2 usage, unreadable input (convert) or
-unwritable output, 123 some file or record failed (the others were still processed),
-130 interrupted.
+Exit codes: 0 ok, 1 `fix --check`/`--diff` found changes, 2 usage, unreadable input
+(convert) or unwritable output, 123 some file or record failed (the others were still
+processed), 130 interrupted. Each command's --help lists the codes it can return.
 """
 
 from __future__ import annotations
@@ -23,10 +23,27 @@ from .stdio import EXIT_CHANGES, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ending, write
 
 __all__ = ["EXIT_CHANGES", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "app"]
 
-# Shown under every --help (click keeps the lines of a paragraph that starts with \b).
+# Shown under the --help of the program and of each command (click keeps the lines of a
+# paragraph that starts with \b): each command lists only the codes it can return.
 EXIT_CODES = (
     "\b\nExit codes: 0 ok; 1 --check found changes; 2 usage error or unreadable input;\n"
     "123 some file or record failed (the others were still done); 130 interrupted."
+)
+CONVERT_EXIT_CODES = (
+    "\b\nExit codes: 0 ok; 2 usage error or unreadable input;\n"
+    "123 some record failed (--format jsonl; the others were still done); 130 interrupted."
+)
+FIX_EXIT_CODES = (
+    "\b\nExit codes: 0 ok; 1 --check or --diff found changes; 2 usage error;\n"
+    "123 some file failed (the others were still done); 130 interrupted."
+)
+ENTITIES_EXIT_CODES = (
+    "\b\nExit codes: 0 ok; 2 usage error;\n123 some input could not be read (the others were still listed); "
+    "130 interrupted."
+)
+BATCH_EXIT_CODES = (
+    "\b\nExit codes: 0 ok; 2 usage error or an input that cannot be used;\n"
+    "123 some record failed (the others were still done); 130 interrupted."
 )
 HELP = {"help_option_names": ["-h", "--help"]}
 
@@ -182,7 +199,7 @@ SanitizeOpt = Annotated[
 ]
 
 
-@app.command(epilog=EXIT_CODES, context_settings=HELP)
+@app.command(epilog=CONVERT_EXIT_CODES, context_settings=HELP)
 def convert(
     ctx: typer.Context,
     source: Annotated[
@@ -251,6 +268,10 @@ def convert(
         _suspicious_needs_annotate(annotate, annotate_suspicious),
         (front_matter and output is OutputFormat.TEXT, "--format text shows no front matter: drop --front-matter"),
         (
+            to is not Target.MARKDOWN and output is OutputFormat.TEXT,
+            f"--format text prints what a reader sees, not the document: --to does not apply (drop --to {to})",
+        ),
+        (
             max_size is not None and output is OutputFormat.JSONL,
             "--max-size limits one document: the records of --format jsonl are limited by --max-record-size",
         ),
@@ -287,9 +308,9 @@ def convert(
     finish(one, about=shown(source))
 
 
-@app.command(epilog=EXIT_CODES, context_settings=HELP)
+@app.command(epilog=FIX_EXIT_CODES, context_settings=HELP)
 def fix(
-    paths: Annotated[list[str], typer.Argument(help="Posts, or folders to walk for *.md, *.markdown, *.html.")],
+    paths: Annotated[list[str], typer.Argument(help="Posts, or folders to walk for *.md, *.markdown, *.html, *.htm.")],
     check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 if any file would change.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Write nothing; print what would change.")] = False,
     jobs: Annotated[
@@ -339,6 +360,11 @@ def fix(
         (quiet and verbose, "--quiet and --verbose cannot be combined"),
         _suspicious_needs_annotate(annotate, annotate_suspicious),
         (
+            diff and html_to_markdown,
+            "--diff cannot show --html-to-markdown's renames (a patch would write Markdown into the .html "
+            "files): use --check, or run fix --html-to-markdown",
+        ),
+        (
             backup is not None and (check or diff),
             "--backup keeps the originals of files written: --check and --diff write none",
         ),
@@ -367,7 +393,7 @@ def fix(
     )
 
 
-@app.command(epilog=EXIT_CODES, context_settings=HELP)
+@app.command(epilog=ENTITIES_EXIT_CODES, context_settings=HELP)
 def entities(
     ctx: typer.Context,
     sources: Annotated[
@@ -413,7 +439,7 @@ def entities(
     )
 
 
-@app.command(epilog=EXIT_CODES, context_settings=HELP)
+@app.command(epilog=BATCH_EXIT_CODES, context_settings=HELP)
 def batch(
     ctx: typer.Context,
     inputs: Annotated[
@@ -429,8 +455,9 @@ def batch(
         typer.Option(
             "--output",
             "-o",
-            help="A file (.jsonl, .jsonl.gz, .parquet), or a folder (an existing one, or a path ending in /) "
-            "for one output shard per input shard, of the same name and format. Default: JSON Lines on stdout.",
+            help="A file (.jsonl, .jsonl.gz, .jsonl.zst, .parquet), or a folder (an existing one, a path ending in /, "
+            "or a name without a suffix) for one output shard per input shard, of the same name and format. "
+            "Default: JSON Lines on stdout.",
         ),
     ] = None,
     html_field: Annotated[str, typer.Option("--html-field", help="The field holding each record's HTML.")] = "html",
