@@ -128,8 +128,9 @@ def dumps(record: dict[str, object]) -> bytes:
     Always JSON: a NaN or infinite number (a Parquet float) is written as null."""
     try:
         text = json.dumps(record, ensure_ascii=False, default=str, allow_nan=False)
-    except ValueError:
-        return dumps(_nulled(record))
+    except ValueError:  # (nothing else raises it: a record read from JSON or Arrow has no cycle)
+        record = _nulled(record)
+        text = json.dumps(record, ensure_ascii=False, default=str, allow_nan=False)
     try:
         return (text + "\n").encode("utf-8")
     except UnicodeEncodeError:
