@@ -220,7 +220,9 @@ def plan(inputs: list[str], output: str | None, settings: Settings, *, resume: b
                 result.problems.append(f"{targets[target]} and {shard.path} would both be written to {target}")
                 continue
             targets[target] = shard.path
-            jobs.append(Job(shard, target, shard.kind, shard.compression, closes=True))
+            # compressed as its name says (gzip data named a.jsonl is read, and written plain)
+            compression = shards.output_kind(target)[1] if shard.kind == "jsonl" else None
+            jobs.append(Job(shard, target, shard.kind, compression, closes=True))
     else:
         kind, compression = shards.output_kind(output) if output else ("jsonl", None)
         for n, shard in enumerate(found):

@@ -88,3 +88,17 @@ def test_folder_search_ignores_the_case_of_suffixes(tmp_path: Path) -> None:
     code, out, _ = run("batch", str(tmp_path / "in"), "-q")
     assert code == 0
     assert json.loads(out)["markdown"] == "好\n"
+
+
+def test_output_shards_are_compressed_as_their_names_say(tmp_path: Path) -> None:
+    """gzip data in a shard named a.jsonl is read, and its output a.jsonl is plain JSON Lines
+    (the name says so); b.jsonl.gz stays gzip."""
+    import gzip
+
+    (tmp_path / "in").mkdir()
+    line = (json.dumps({"id": 1, "html": "<p>好</p>"}) + "\n").encode()
+    (tmp_path / "in" / "a.jsonl").write_bytes(gzip.compress(line))
+    (tmp_path / "in" / "b.jsonl.gz").write_bytes(gzip.compress(line))
+    assert run("batch", str(tmp_path / "in"), "-o", f"{tmp_path}/out/", "-q")[0] == 0
+    assert json.loads((tmp_path / "out" / "a.jsonl").read_bytes())["markdown"] == "好\n"
+    assert json.loads(gzip.decompress((tmp_path / "out" / "b.jsonl.gz").read_bytes()))["markdown"] == "好\n"
