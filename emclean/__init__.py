@@ -19,14 +19,14 @@ if TYPE_CHECKING:
     from .entities import Entity
     from .pipeline import Result, convert
     from .pipeline import entities as list_entities
-    from .records import convert_batch
+    from .tables import convert_batch
     from .verify import check
 
 __version__ = "0.1.0"
 
 _LAZY = {
     "convert": ("pipeline", "convert"),
-    "convert_batch": ("records", "convert_batch"),
+    "convert_batch": ("tables", "convert_batch"),
     "list_entities": ("pipeline", "entities"),
     "Result": ("pipeline", "Result"),
     "Entity": ("entities", "Entity"),

@@ -10,6 +10,7 @@ when whole (`files.create`/`commit`), so a killed run leaves no half-written sha
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from collections import deque
@@ -90,7 +91,7 @@ def convert_lines(piece: Lines) -> Done:
             record = records.failed({fields.id: records.leading_id(line, fields)}, reason, settings)
         else:
             try:
-                value = json.loads(line)
+                value = json.loads(line, parse_constant=_no_constant, parse_float=_finite)
             except (ValueError, RecursionError) as e:
                 reason = _not_json(e)
                 record = records.failed({fields.id: records.leading_id(line, fields)}, reason, settings)
@@ -123,16 +124,46 @@ def convert_rows(piece: Rows) -> Done:
 
 
 def dumps(record: dict[str, object]) -> bytes:
-    """One JSON Lines line, UTF-8 (text that cannot be UTF-8, a lone surrogate, is escaped)."""
+    """One JSON Lines line, UTF-8 (text that cannot be UTF-8, a lone surrogate, is escaped).
+    Always JSON: a NaN or infinite number (a Parquet float) is written as null."""
     try:
-        return (json.dumps(record, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+        text = json.dumps(record, ensure_ascii=False, default=str, allow_nan=False)
+    except ValueError:  # (nothing else raises it: a record read from JSON or Arrow has no cycle)
+        record = _nulled(record)
+        text = json.dumps(record, ensure_ascii=False, default=str, allow_nan=False)
+    try:
+        return (text + "\n").encode("utf-8")
     except UnicodeEncodeError:
-        return (json.dumps(record, default=str) + "\n").encode("ascii")
+        return (json.dumps(record, default=str, allow_nan=False) + "\n").encode("ascii")
+
+
+def _nulled(value: Any) -> Any:
+    """`value` with every NaN or infinite float (however deep) made None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _nulled(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_nulled(v) for v in value]
+    return value
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is too large a number")
+    return value
 
 
 def _not_json(error: Exception) -> str:
     if isinstance(error, json.JSONDecodeError):
-        return f"not JSON: {error.msg.removesuffix(' at')} at column {error.colno}"
+        # past the line's newline (a line cut short): the column after its last character
+        column = error.colno if error.lineno == 1 else len(error.doc.split("\n", 1)[0].rstrip("\r")) + 1
+        return f"not JSON: {error.msg.removesuffix(' at')} at column {column}"
     if isinstance(error, UnicodeDecodeError):
         return f"not UTF-8: byte 0x{error.object[error.start]:02x} at column {error.start + 1}"
     if isinstance(error, RecursionError):
@@ -167,6 +198,9 @@ def plan(inputs: list[str], output: str | None, settings: Settings, *, resume: b
     before any work: every problem found is listed, and the run should not start if any."""
     result = Plan()
     to_folder = output is not None and not shards.is_file_name(output)
+    if output is not None and (problem := shards.output_problem(output)):
+        result.problems.append(problem)
+        return result
     if output is None and resume:
         result.problems.append("--resume needs -o (a folder or a file to resume into)")
     if inputs.count("-") > 1:
@@ -186,7 +220,9 @@ def plan(inputs: list[str], output: str | None, settings: Settings, *, resume: b
                 result.problems.append(f"{targets[target]} and {shard.path} would both be written to {target}")
                 continue
             targets[target] = shard.path
-            jobs.append(Job(shard, target, shard.kind, shard.compression, closes=True))
+            # compressed as its name says (gzip data named a.jsonl is read, and written plain)
+            compression = shards.output_kind(target)[1] if shard.kind == "jsonl" else None
+            jobs.append(Job(shard, target, shard.kind, compression, closes=True))
     else:
         kind, compression = shards.output_kind(output) if output else ("jsonl", None)
         for n, shard in enumerate(found):
@@ -344,11 +380,11 @@ def run(
         report.records += result.records
         for where, ident, reason in result.failures:
             report.failed += 1
-            say(f"emclean: {_where(piece.job.shard, where)}{_ident(ident)}: {reason}")
+            say(f"{_where(piece.job.shard, where)}{_ident(ident)}: {reason}")
         if piece.last:
             if piece.error:
                 report.broken += 1
-                say(f"emclean: {piece.job.shard.path}: {piece.error}")
+                say(f"{piece.job.shard.path}: {piece.error}")
             if piece.job.closes:
                 piece.sink.commit()
                 unfinished.remove(piece.sink)

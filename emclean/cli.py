@@ -1,8 +1,8 @@
 """The command line: parses flags, calls the library; errors become exit codes in `stdio`.
 
-Exit codes: 0 ok, 1 `--check` found changes, 2 usage, unreadable input (convert) or
-unwritable output, 123 some file or record failed (the others were still processed),
-130 interrupted.
+Exit codes: 0 ok, 1 `fix --check`/`--diff` found changes, 2 usage, unreadable input
+(convert) or unwritable output, 123 some file or record failed (the others were still
+processed), 130 interrupted. Each command's --help lists the codes it can return.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from . import limits
 from .errors import UsageError
 from .files import shown
 from .options import Annotate, InputKind, OutputFormat, Target
@@ -22,10 +23,27 @@ from .stdio import EXIT_CHANGES, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ending, write
 
 __all__ = ["EXIT_CHANGES", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "app"]
 
-# Shown under every --help (click keeps the lines of a paragraph that starts with \b).
+# Shown under the --help of the program and of each command (click keeps the lines of a
+# paragraph that starts with \b): each command lists only the codes it can return.
 EXIT_CODES = (
     "\b\nExit codes: 0 ok; 1 --check found changes; 2 usage error or unreadable input;\n"
     "123 some file or record failed (the others were still done); 130 interrupted."
+)
+CONVERT_EXIT_CODES = (
+    "\b\nExit codes: 0 ok; 2 usage error or unreadable input;\n"
+    "123 some record failed (--format jsonl; the others were still done); 130 interrupted."
+)
+FIX_EXIT_CODES = (
+    "\b\nExit codes: 0 ok; 1 --check or --diff found changes; 2 usage error;\n"
+    "123 some file failed (the others were still done); 130 interrupted."
+)
+ENTITIES_EXIT_CODES = (
+    "\b\nExit codes: 0 ok; 2 usage error;\n123 some input could not be read (the others were still listed); "
+    "130 interrupted."
+)
+BATCH_EXIT_CODES = (
+    "\b\nExit codes: 0 ok; 2 usage error or an input that cannot be used;\n"
+    "123 some record failed (the others were still done); 130 interrupted."
 )
 HELP = {"help_option_names": ["-h", "--help"]}
 
@@ -105,6 +123,16 @@ def read_limit(max_size: str | None) -> int:
         fail(str(e))
 
 
+def record_limit(max_record_size: str | None) -> int:
+    """The record size limit that --max-record-size asks for; a usage error if unreadable."""
+    if max_record_size is None:
+        return limits.MAX_RECORD
+    try:
+        return limits.parse_size(max_record_size)
+    except ValueError as e:
+        fail(f"--max-record-size: {e}")
+
+
 def refuse(*rules: tuple[bool, str]) -> None:
     """A usage error for the first combination of flags that means nothing (rules: (applies, why))."""
     for applies, why in rules:
@@ -150,7 +178,16 @@ MaxSizeOpt = Annotated[
     typer.Option(
         "--max-size",
         metavar="SIZE",
-        help="Refuse an input larger than this, e.g. 200M (default 64M, or $EMCLEAN_MAX_SIZE).",
+        help=f"Refuse an input larger than this, e.g. 200M (default {limits.MAX_INPUT >> 20}M, or $EMCLEAN_MAX_SIZE).",
+    ),
+]
+MaxRecordSizeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--max-record-size",
+        metavar="SIZE",
+        help=f"A record larger than this (64M, 500K, 1G or bytes) is an error record, skipped through unread "
+        f"(default {limits.MAX_RECORD >> 20}M).",
     ),
 ]
 SanitizeOpt = Annotated[
@@ -162,7 +199,7 @@ SanitizeOpt = Annotated[
 ]
 
 
-@app.command(epilog=EXIT_CODES, context_settings=HELP)
+@app.command(epilog=CONVERT_EXIT_CODES, context_settings=HELP)
 def convert(
     ctx: typer.Context,
     source: Annotated[
@@ -213,6 +250,7 @@ def convert(
     sanitize: SanitizeOpt = False,
     encoding: EncodingOpt = None,
     max_size: MaxSizeOpt = None,
+    max_record_size: MaxRecordSizeOpt = None,
 ) -> None:
     """Convert one document to Markdown (or cleaned HTML) on stdout.
 
@@ -229,6 +267,18 @@ def convert(
         ),
         _suspicious_needs_annotate(annotate, annotate_suspicious),
         (front_matter and output is OutputFormat.TEXT, "--format text shows no front matter: drop --front-matter"),
+        (
+            to is not Target.MARKDOWN and output is OutputFormat.TEXT,
+            f"--format text prints what a reader sees, not the document: --to does not apply (drop --to {to})",
+        ),
+        (
+            max_size is not None and output is OutputFormat.JSONL,
+            "--max-size limits one document: the records of --format jsonl are limited by --max-record-size",
+        ),
+        (
+            max_record_size is not None and output is not OutputFormat.JSONL,
+            "--max-record-size limits the records of --format jsonl: one document is limited by --max-size",
+        ),
     )
     source = source if source is not None else stdin_or_usage(ctx)
     options = Options(
@@ -242,14 +292,14 @@ def convert(
         to=to,
         sanitize=sanitize,
     )
-    limit = read_limit(max_size)
     if output is OutputFormat.JSONL:
         if encoding:
             fail("--encoding does not apply to --format jsonl: JSON Lines are UTF-8")
         from .records import Settings
 
-        settings = Settings(options) if max_size is None else Settings(options, max_bytes=limit)  # a record each
+        settings = Settings(options, max_bytes=record_limit(max_record_size))
         finish(lambda: commands.convert_jsonl(source, settings, jobs=os.cpu_count() or 1))
+    limit = read_limit(max_size)
 
     def one() -> int:
         commands.convert_one(source, options, output, diff=diff, encoding=encoding, write=write_out, limit=limit)
@@ -258,9 +308,9 @@ def convert(
     finish(one, about=shown(source))
 
 
-@app.command(epilog=EXIT_CODES, context_settings=HELP)
+@app.command(epilog=FIX_EXIT_CODES, context_settings=HELP)
 def fix(
-    paths: Annotated[list[str], typer.Argument(help="Posts, or folders to walk for *.md, *.markdown, *.html.")],
+    paths: Annotated[list[str], typer.Argument(help="Posts, or folders to walk for *.md, *.markdown, *.html, *.htm.")],
     check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 if any file would change.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Write nothing; print what would change.")] = False,
     jobs: Annotated[
@@ -310,6 +360,11 @@ def fix(
         (quiet and verbose, "--quiet and --verbose cannot be combined"),
         _suspicious_needs_annotate(annotate, annotate_suspicious),
         (
+            diff and html_to_markdown,
+            "--diff cannot show --html-to-markdown's renames (a patch would write Markdown into the .html "
+            "files): use --check, or run fix --html-to-markdown",
+        ),
+        (
             backup is not None and (check or diff),
             "--backup keeps the originals of files written: --check and --diff write none",
         ),
@@ -338,7 +393,7 @@ def fix(
     )
 
 
-@app.command(epilog=EXIT_CODES, context_settings=HELP)
+@app.command(epilog=ENTITIES_EXIT_CODES, context_settings=HELP)
 def entities(
     ctx: typer.Context,
     sources: Annotated[
@@ -384,23 +439,25 @@ def entities(
     )
 
 
-@app.command(epilog=EXIT_CODES, context_settings=HELP)
+@app.command(epilog=BATCH_EXIT_CODES, context_settings=HELP)
 def batch(
+    ctx: typer.Context,
     inputs: Annotated[
-        list[str],
+        list[str] | None,
         typer.Argument(
             help="JSON Lines (.jsonl, .ndjson, .json; gzip or zstd) or Parquet files, folders of them "
-            "(taken in sorted order), or - for stdin.",
+            "(taken in sorted order), or - for stdin (the default when input is piped in).",
             show_default=False,
         ),
-    ],
+    ] = None,
     output: Annotated[
         str | None,
         typer.Option(
             "--output",
             "-o",
-            help="A file (.jsonl, .jsonl.gz, .parquet), or a folder (an existing one, or a path ending in /) "
-            "for one output shard per input shard, of the same name and format. Default: JSON Lines on stdout.",
+            help="A file (.jsonl, .jsonl.gz, .jsonl.zst, .parquet), or a folder (an existing one, a path ending in /, "
+            "or a name without a suffix) for one output shard per input shard, of the same name and format. "
+            "Default: JSON Lines on stdout.",
         ),
     ] = None,
     html_field: Annotated[str, typer.Option("--html-field", help="The field holding each record's HTML.")] = "html",
@@ -416,14 +473,7 @@ def batch(
     resume: Annotated[
         bool, typer.Option("--resume", help="Skip the shards whose output is already there (outputs are whole).")
     ] = False,
-    max_record_size: Annotated[
-        str,
-        typer.Option(
-            "--max-record-size",
-            metavar="SIZE",
-            help="A record larger than this (64M, 500K, 1G or bytes) is an error record, skipped through unread.",
-        ),
-    ] = "8M",
+    max_record_size: MaxRecordSizeOpt = None,
     input_kind: Annotated[
         InputKind,
         typer.Option(
@@ -464,6 +514,8 @@ def batch(
     from .options import Options
     from .records import Fields, Settings
 
+    refuse(_suspicious_needs_annotate(annotate, annotate_suspicious))
+    inputs = inputs or [stdin_or_usage(ctx)]
     options = Options(
         annotate=annotate,
         annotate_suspicious=annotate_suspicious,
@@ -474,13 +526,7 @@ def batch(
         to=to,
         sanitize=sanitize,
     )
-    from .files import parse_size
-
-    try:
-        max_bytes = parse_size(max_record_size)
-    except ValueError as e:
-        fail(f"--max-record-size: {e}")
-    settings = Settings(options, Fields(html_field, id_field, url_field), max_bytes=max_bytes)
+    settings = Settings(options, Fields(html_field, id_field, url_field), max_bytes=record_limit(max_record_size))
     finish(
         lambda: commands.batch(inputs, output, settings, jobs=jobs or os.cpu_count() or 1, resume=resume, quiet=quiet)
     )

@@ -277,7 +277,7 @@ def entities(
             from . import console
 
             files_with = len({e.file for e in chosen})
-            doubtful = sum(e.suspicious for e in chosen)
+            doubtful = sum(e.suspicious is True for e in chosen)
             total = f"{len(chosen):,} links in {files_with:,} files, {len(rows):,} rows, {doubtful:,} suspicious"
             if suspicious_only:  # (every row is doubtful: no column to say so)
                 console.entity_table(headers, rows, total)
@@ -334,7 +334,9 @@ def batch(
                 shown[0] = now
                 console.advance_records(bar, position, report.records, report.failed, now)
 
-        report = batching.run(plan, settings, jobs, say, progress if tty else None)
+        report = batching.run(
+            plan, settings, jobs, lambda message: say(f"emclean: {message}"), progress if tty else None
+        )
     if summary and not quiet:
         if tty:
             from . import console
@@ -343,6 +345,10 @@ def batch(
         else:
             say("emclean: " + report.line())
     return report.return_code
+
+
+def _said(message: str) -> None:
+    say(f"emclean: {message}")
 
 
 def _record_progress(total: int) -> AbstractContextManager[Any]:

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import batch, records
+from . import batch, limits
 from .errors import InputError, UsageError
 from .options import Options
-from .records import MB, Fields, Settings
+from .records import Fields, Settings
 
 
 def _distributed() -> Any:
@@ -71,7 +71,7 @@ def convert_shards(
     html_field: str = "html",
     id_field: str = "id",
     url_field: str | None = None,
-    max_record_size: int = 8 * MB,
+    max_record_size: int = limits.MAX_RECORD,
     resume: bool = False,
     retries: int = 1,
 ) -> Summary:
@@ -117,7 +117,7 @@ def convert_frame(
     html_field: str = "html",
     id_field: str = "id",
     url_field: str | None = None,
-    max_record_size: int = 8 * MB,
+    max_record_size: int = limits.MAX_RECORD,
 ) -> Any:
     """A `dask.dataframe` DataFrame converted partition by partition with `convert_batch`:
     its columns but the HTML, then markdown, text, entities and error."""
@@ -127,5 +127,12 @@ def convert_frame(
         "url_field": url_field,
         "max_record_size": max_record_size,
     }
-    meta = records.convert_batch(frame._meta, options, **kwargs)
-    return frame.map_partitions(records.convert_batch, options, meta=meta, **kwargs)
+    meta = _convert_partition(frame._meta, options, **kwargs)
+    return frame.map_partitions(_convert_partition, options, meta=meta, **kwargs)
+
+
+def _convert_partition(partition: Any, options: Options | None, **kwargs: Any) -> Any:
+    """`convert_batch` on one pandas partition, its entities typed for Arrow (`to_parquet`)."""
+    from . import tables
+
+    return tables.arrow_typed(tables.convert_batch(partition, options, **kwargs))

@@ -73,7 +73,9 @@ class Entity:
     after: str = ""  # and right after it
     #: text of the links touching this one: (ending where it starts, starting where it ends)
     touching: tuple[str, str] = ("", "")
-    suspicious: bool = False
+    #: flagged as doubtful (`suspicion.flag`): True or False once checked, None when not checked
+    #: (`emclean.convert` without `details=True` does not check)
+    suspicious: bool | None = None
     reason: str | None = None
 
     @property

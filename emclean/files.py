@@ -18,16 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from . import charset
+from . import charset, limits
 from .document import might_be_eastmoney
 from .errors import InputError, UsageError
 
 #: the most bytes read from one input unless told otherwise (`--max-size`, EMCLEAN_MAX_SIZE):
 #: a whole Eastmoney page is a few hundred KB; 64 MiB converts in ~9 s within 1 GB of memory
-MAX_SIZE = 64 * 1024 * 1024
+MAX_SIZE = limits.MAX_INPUT
 MAX_SIZE_ENV = "EMCLEAN_MAX_SIZE"
-_SIZE = re.compile(r"\s*([0-9]+)\s*([kmg]?)(?:i?b)?\s*", re.I)
-_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,20 +67,12 @@ def may_have_markup(data: bytes) -> bool:
     return charset.binary(data) or might_be_eastmoney(data)
 
 
-def parse_size(text: str) -> int:
-    """`64M`, `500k`, `1G`, `1048576` → bytes (K, M, G are powers of 1,024); ValueError if not."""
-    m = _SIZE.fullmatch(text)
-    if m is None or int(m.group(1)) == 0:
-        raise ValueError(f"not a size: {text!r} (write it as 64M, 500K, 1G or a number of bytes)")
-    return int(m.group(1)) * _UNITS[m.group(2).lower()]
-
-
 def max_size(value: str | None = None) -> int:
     """The read limit: `value` (a `--max-size`), else $EMCLEAN_MAX_SIZE, else 64 MiB."""
     for given, where in ((value, "--max-size"), (os.environ.get(MAX_SIZE_ENV), MAX_SIZE_ENV)):
         if given:
             try:
-                return parse_size(given)
+                return limits.parse_size(given)
             except ValueError as e:
                 raise UsageError(f"{where}: {e}") from None
     return MAX_SIZE
@@ -218,12 +208,12 @@ def _read_rest(fd: int, parts: list[bytes], total: int, limit: int) -> bytes:
 
 
 def _too_big(limit: int, size: int | None = None) -> str:
-    what = f"{_mib(size)}, more than" if size is not None else "more than"
-    return f"too large: {what} the {_mib(limit)} limit (--max-size or {MAX_SIZE_ENV} raise it)"
-
-
-def _mib(n: int) -> str:
-    return f"{n / (1 << 20):.4g} MiB" if n >= 1 << 20 else f"{n:,} bytes"
+    if size is None:
+        what, most = "more than", limits.size(limit)
+    else:
+        shown_size, most = limits.sizes(size, limit)
+        what = f"{shown_size}, more than"
+    return f"too large: {what} the {most} limit (--max-size or {MAX_SIZE_ENV} raise it)"
 
 
 def _kind(mode: int) -> str:

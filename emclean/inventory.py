@@ -72,7 +72,7 @@ def aggregate(entities: Iterable[Entity]) -> list[tuple[str, ...]]:
     for e in entities:
         key = (e.name, e.code or "", e.kind, e.market or "")
         counts[key][0] += 1
-        counts[key][1] += int(e.suspicious)
+        counts[key][1] += int(bool(e.suspicious))
         files_of[key].add(e.file)
     rows = sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))
     return [(*key, str(n), str(len(files_of[key])), str(s)) for key, (n, s) in rows]

@@ -1,4 +1,4 @@
-"""The caps on hostile input, in one place (pure: no I/O, no parsing).
+"""The caps on hostile input, in one place (pure: no I/O), with how sizes are read and written.
 
 A scraped page is untrusted. Every step of a conversion costs time and memory linear in
 the input, with these caps on the few shapes that would otherwise grow faster; an input
@@ -7,7 +7,43 @@ past a hard cap is refused with an `InputError` (one line; exit 2 on the command
 
 from __future__ import annotations
 
+import re
+
 from .errors import InputError
+
+#: The most bytes read from one document (a file, stdin) unless `--max-size` or
+#: `$EMCLEAN_MAX_SIZE` says otherwise.
+MAX_INPUT = 64 << 20
+#: The most bytes of HTML in one dataset record unless `--max-record-size` (`max_record_size=`
+#: in Python) says otherwise: a larger record is an error record.
+MAX_RECORD = 8 << 20
+
+_SIZE = re.compile(r"\s*([0-9]+)\s*([kmg]?)(?:i?b)?\s*", re.I)
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+
+
+def parse_size(text: str) -> int:
+    """`64M`, `500k`, `1G`, `1048576` → bytes (K, M, G are powers of 1,024); ValueError if not."""
+    m = _SIZE.fullmatch(text)
+    if m is None or int(m.group(1)) == 0:
+        raise ValueError(f"not a size: {text!r} (write it as 64M, 500K, 1G or a number of bytes)")
+    return int(m.group(1)) * _UNITS[m.group(2).lower()]
+
+
+def size(n: int) -> str:
+    """A size as people read it: `64 MiB`, `5.9 KiB`, `100 bytes` (one decimal at most)."""
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if n >= 1 << shift:
+            return f"{round(n / (1 << shift), 1):,g} {unit}"
+    return f"{n:,} bytes"
+
+
+def sizes(a: int, b: int) -> tuple[str, str]:
+    """Two sizes compared in one message (`size`), in bytes when rounding would make them look equal."""
+    if a != b and size(a) == size(b):
+        return f"{a:,} bytes", f"{b:,} bytes"
+    return size(a), size(b)
+
 
 #: Deepest element nesting the HTML parser may build (Blink stops nesting at 512 too).
 #: Deeper HTML is refused: no article nests like that, and each level costs every

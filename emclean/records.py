@@ -11,15 +11,15 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from . import limits
 from .errors import InputError, reason
 from .options import Options, Target
 from .pipeline import Result, convert
 
-MB = 1 << 20
 #: the field of a failed record that says why
 ERROR = "error"
 
@@ -41,7 +41,7 @@ class Settings:
     options: Options = field(default_factory=Options)
     fields: Fields = field(default_factory=Fields)
     #: a record whose HTML is larger than this (UTF-8 bytes) is an error record
-    max_bytes: int = 8 * MB
+    max_bytes: int = limits.MAX_RECORD
 
 
 def visible_text(result: Result) -> str:
@@ -104,13 +104,9 @@ def added(html: object, url: object, settings: Settings) -> dict[str, object] | 
 
 
 def too_large(size: int, settings: Settings) -> str:
-    """The reason given for a record over the size limit."""
-    return f"record of {human(size)} is over the {human(settings.max_bytes)} limit (--max-record-size)"
-
-
-def human(size: int) -> str:
-    """A size in MB (KB below one MB)."""
-    return f"{round(size / MB, 1):,g} MB" if size >= MB else f"{round(size / 1024, 1):,g} KB"
+    """The reason given for a record over the size limit (`--max-record-size`, `max_record_size=`)."""
+    shown, most = limits.sizes(size, settings.max_bytes)
+    return f"record of {shown} is over the record size limit ({most})"
 
 
 class _Missing:
@@ -185,34 +181,3 @@ def leading_id(line: bytes, fields: Fields) -> object:
     except ValueError:
         return None
     return value
-
-
-def convert_batch(
-    batch: Any,
-    options: Options | None = None,
-    *,
-    html_field: str = "html",
-    id_field: str = "id",
-    url_field: str | None = None,
-    max_record_size: int = 8 * MB,
-) -> Any:
-    """Convert a partition of records, as a data engine hands it over; the same kind comes back.
-
-    `batch` is a list (or iterable) of dicts, a pandas DataFrame, or a pyarrow Table or
-    RecordBatch. Each
-    record loses its HTML field and gains `markdown`, `text` and `entities` (the records
-    `emclean entities --format json` prints); one that cannot be converted gets `error`
-    instead (tables have all four columns, null where they do not apply). Other fields are
-    kept, in order. A table without the HTML column raises InputError.
-    """
-    settings = Settings(options or Options(), Fields(html_field, id_field, url_field), max_bytes=max_record_size)
-    if type(batch).__module__.split(".")[0] in ("pandas", "pyarrow"):
-        from . import tables
-
-        return tables.convert_table(batch, settings)
-    if isinstance(batch, (str, bytes, Mapping)) or not isinstance(batch, Iterable):
-        raise TypeError(
-            "convert_batch takes a list of dicts, a pandas DataFrame or a pyarrow Table or RecordBatch, "
-            f"not {type(batch).__name__}"
-        )
-    return [convert_one(record, settings)[0] for record in batch]

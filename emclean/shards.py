@@ -91,7 +91,7 @@ def _walk(top: Path, skip: Path | None, problems: list[str]) -> Iterator[str]:
         base = Path(folder)
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (base / d).resolve() != skipped)
         for name in sorted(names):
-            if name.endswith(SUFFIXES) and not name.startswith(".") and not files.special(base / name):
+            if name.lower().endswith(SUFFIXES) and not name.startswith(".") and not files.special(base / name):
                 yield (base / name).relative_to(top).as_posix()
 
 
@@ -110,6 +110,20 @@ def _sniffed(path: str, name: str, problems: list[str]) -> Shard:
     return Shard(path, name, "jsonl", compression)
 
 
+def _wide(head: bytes) -> str | None:
+    """UTF-16 or UTF-32, told by its BOM or by the NUL bytes around ASCII ({ is ASCII); else None."""
+    for bom, name in ((b"\xff\xfe\x00\x00", "UTF-32LE"), (b"\x00\x00\xfe\xff", "UTF-32BE")):
+        if head.startswith(bom):
+            return name
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16LE" if head[:1] == b"\xff" else "UTF-16BE"
+    if head[:1] == b"{" and head[1:2] == b"\x00":
+        return "UTF-32LE" if head[1:4] == b"\x00\x00\x00" else "UTF-16LE"
+    if head[:1] == b"\x00" and b"{" in head[:4]:
+        return "UTF-32BE" if head[:3] == b"\x00\x00\x00" else "UTF-16BE"
+    return None
+
+
 #: the names of output files (any other name given to -o is a folder)
 OUTPUT_SUFFIXES = (".jsonl", ".ndjson", ".json", ".parquet", ".pq")
 
@@ -120,6 +134,18 @@ def is_file_name(path: str) -> bool:
     for compressed in _EXTENSIONS:
         name = name.removesuffix(compressed)
     return name.endswith(OUTPUT_SUFFIXES) and not path.endswith(("/", os.sep)) and not Path(path).is_dir()
+
+
+def output_problem(path: str) -> str | None:
+    """Why `path` names neither an output file nor a folder (None if it names one): a new name
+    with a suffix of another kind (`out.txt`, `clean.jsonl.bz2`) is more likely a mistake than
+    a folder."""
+    if is_file_name(path) or path.endswith(("/", os.sep)) or Path(path).is_dir() or not Path(path).suffix:
+        return None
+    return (
+        f"-o {path}: not an output name: a file ends in .jsonl, .ndjson or .json (optionally .gz or .zst), "
+        ".parquet or .pq; a folder ends in / (or exists)"
+    )
 
 
 def output_kind(path: str) -> tuple[str, str | None]:
@@ -169,12 +195,15 @@ class Opened:
             head = _peek(self.stream)
         except (OSError, EOFError, zlib.error) as e:
             return f"not {self.compression} data: {' '.join(str(e).split())}"
+        wide = _wide(head)
+        if wide:
+            return f"not JSON Lines: {wide} text (JSON Lines are UTF-8: iconv -f {wide} -t UTF-8 converts it)"
         body = head.removeprefix(_BOM).lstrip(b" \t\r\n")
         if not body or body.startswith(b"{"):
             return None
         if body.startswith(_PARQUET_MAGIC):
             return "Parquet data on stdin: give the file's path (Parquet is read from its end)"
-        start = body.split(b"\n", 1)[0][:40].decode("utf-8", "replace").strip()
+        start = body.split(b"\n", 1)[0][:40].decode("utf-8", "backslashreplace").strip()
         what = "a JSON array" if start.startswith("[") else f"it starts with {start!r}"
         return f'not JSON Lines ({what}); each line must be one JSON object such as {{"id": 1, "html": "<p>…</p>"}}'
 

@@ -197,7 +197,7 @@ def flag(entities: list[Entity]) -> list[Entity]:
     out = []
     for entity in entities:
         why = reason(entity)
-        out.append(replace(entity, suspicious=why is not None, reason=why) if why else entity)
+        out.append(replace(entity, suspicious=why is not None, reason=why))
     return out
 
 

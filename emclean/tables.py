@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from typing import IO, Any
 
 from . import records
 from .entities import FIELDS
 from .errors import InputError, UsageError
-from .records import ERROR, Settings, added_fields
+from .limits import MAX_RECORD
+from .options import Options
+from .records import ERROR, Fields, Settings, added_fields
 
 #: the column of a Parquet shard's failed rows that gives their row number (from 0)
 ROW = "row"
@@ -50,25 +52,60 @@ def entities_type() -> Any:
     return pa.list_(pa.struct([(name, types.get(name, pa.string())) for name in FIELDS]))
 
 
+def convert_batch(
+    batch: Any,
+    options: Options | None = None,
+    *,
+    html_field: str = "html",
+    id_field: str = "id",
+    url_field: str | None = None,
+    max_record_size: int = MAX_RECORD,
+) -> Any:
+    """Convert a partition of records, as a data engine hands it over; the same kind comes back.
+
+    `batch` is a list (or iterable) of dicts, a pandas DataFrame, or a pyarrow Table or
+    RecordBatch. Each
+    record loses its HTML field and gains `markdown`, `text` and `entities` (the records
+    `emclean entities --format json` prints); one that cannot be converted gets `error`
+    instead (tables have all four columns, null where they do not apply). Other fields are
+    kept, in order. A table without the HTML column raises InputError.
+    """
+    settings = Settings(options or Options(), Fields(html_field, id_field, url_field), max_bytes=max_record_size)
+    if type(batch).__module__.split(".")[0] in ("pandas", "pyarrow"):
+        return convert_table(batch, settings)
+    if isinstance(batch, (str, bytes, Mapping)) or not isinstance(batch, Iterable):
+        raise _not_a_batch(batch)
+    return [records.convert_one(record, settings)[0] for record in batch]
+
+
+def _not_a_batch(batch: object) -> TypeError:
+    return TypeError(
+        "convert_batch takes a list of dicts, a pandas DataFrame or a pyarrow Table or RecordBatch, "
+        f"not {type(batch).__name__}"
+    )
+
+
 def convert_table(data: Any, settings: Settings) -> Any:
-    """`records.convert_batch` for a pandas DataFrame or a pyarrow Table or RecordBatch."""
+    """`convert_batch` for a pandas DataFrame or a pyarrow Table or RecordBatch."""
     if type(data).__module__.split(".")[0] == "pandas" and hasattr(data, "columns"):
         return convert_frame(data, settings)
     pa = arrow()
     if isinstance(data, (pa.Table, pa.RecordBatch)):
         return convert_arrow(data, settings)[0]
-    raise TypeError(
-        "convert_batch takes a list of dicts, a pandas DataFrame or a pyarrow Table or RecordBatch, "
-        f"not {type(data).__name__}"
-    )
+    raise _not_a_batch(data)
+
+
+def require_column(name: str, columns: Sequence[str]) -> None:
+    """Raise InputError unless `columns` has `name` (the HTML column of a table)."""
+    if name not in columns:
+        raise InputError(f'no "{name}" column (its columns: {", ".join(columns) or "none"})')
 
 
 def check_schema(schema: Any, settings: Settings) -> None:
     """Raise InputError unless `schema` has the HTML field as a text column."""
     pa = arrow()
     name = settings.fields.html
-    if name not in schema.names:
-        raise InputError(f'no "{name}" column (its columns: {", ".join(schema.names) or "none"}); see --html-field')
+    require_column(name, schema.names)
     kind = schema.field(name).type
     if pa.types.is_dictionary(kind):
         kind = kind.value_type
@@ -152,8 +189,7 @@ def convert_frame(frame: Any, settings: Settings) -> Any:
     import pandas as pd
 
     fields = settings.fields
-    if fields.html not in frame.columns:
-        raise InputError(f'no "{fields.html}" column (its columns: {", ".join(map(str, frame.columns))})')
+    require_column(fields.html, [str(c) for c in frame.columns])
 
     def values(name: str | None) -> list[Any]:
         if name is None or name not in frame.columns:
@@ -174,6 +210,16 @@ def convert_frame(frame: Any, settings: Settings) -> Any:
         for name in (*added, ERROR)
     }
     return kept.assign(**new)
+
+
+def arrow_typed(frame: Any) -> Any:
+    """A converted pandas DataFrame with its `entities` column typed for Arrow (lists of the
+    entity structs, `pd.ArrowDtype`), so that Parquet writers need not guess its type
+    (Dask's `to_parquet` cannot guess it from an empty partition)."""
+    import pandas as pd
+
+    kind = pd.ArrowDtype(entities_type())
+    return frame.assign(entities=pd.Series(frame["entities"].tolist(), index=frame.index, dtype=kind))
 
 
 def _missing(value: Any, pd: Any) -> bool:

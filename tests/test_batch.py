@@ -114,9 +114,9 @@ def test_a_50_mb_record_is_refused_and_the_run_goes_on(tmp_path: Path) -> None:
     huge, following = lines_of(out)
     assert code == 123
     assert huge == {"id": "huge", "error": huge["error"], "line": 1}
-    assert str(huge["error"]) == "record of 50 MB is over the 8 MB limit (--max-record-size)"
+    assert str(huge["error"]) == "record of 50 MiB is over the record size limit (8 MiB)"
     assert following["markdown"] == "好\n"
-    assert err.startswith(f'emclean: {path}:1 (id "huge"): record of 50 MB')
+    assert err.startswith(f'emclean: {path}:1 (id "huge"): record of 50 MiB')
 
 
 def test_max_record_size_sets_the_limit(tmp_path: Path) -> None:
@@ -125,7 +125,39 @@ def test_max_record_size_sets_the_limit(tmp_path: Path) -> None:
     assert run("batch", str(path), "--max-record-size", "1M")[0] == 0
     code, out, _ = run("batch", str(path), "--max-record-size", "5000", "-q")
     assert code == 123
-    assert "record of 5.9 KB is over the 4.9 KB limit" in str(lines_of(out)[0]["error"])
+    assert lines_of(out)[0]["error"] == "record of 5.9 KiB is over the record size limit (4.9 KiB)"
+
+
+def test_convert_jsonl_takes_the_record_size_limit_of_batch(tmp_path: Path) -> None:
+    """`convert --format jsonl` limits records with --max-record-size, as batch does (exact
+    bytes when rounding would show equal sizes); --max-size keeps its meaning (one document)
+    and is refused there, as --max-record-size is without --format jsonl."""
+    path = write_jsonl(tmp_path / "two.jsonl", [{"id": 1, "html": "<p>" + "x" * 76 + "</p>"}])  # a line of 105 bytes
+    code, out, _ = run("convert", str(path), "--format", "jsonl", "--max-record-size", "100")
+    assert code == 123
+    assert lines_of(out) == [
+        {"id": 1, "error": "record of 105 bytes is over the record size limit (100 bytes)", "line": 1}
+    ]
+    assert run("convert", str(path), "--format", "jsonl", "--max-record-size", "1K")[0] == 0
+    for args in (("--format", "jsonl", "--max-size", "100"), ("--max-record-size", "1M")):
+        code, out, err = run("convert", str(path), *args)
+        assert (code, out, err.count("\n")) == (2, "", 1)
+        assert err.startswith("emclean: --max")
+    code, out, err = run("convert", str(path), "--format", "jsonl", "--max-record-size", "lots")
+    assert (code, err) == (
+        2,
+        "emclean: --max-record-size: not a size: 'lots' (write it as 64M, 500K, 1G or a number of bytes)\n",
+    )
+
+
+def test_sizes_in_messages_differ_when_they_do() -> None:
+    """Sizes in messages: binary units, one decimal; exact bytes when the rounded ones would be equal."""
+    from emclean.limits import parse_size, size, sizes
+
+    assert [size(n) for n in (100, 6007, 8 << 20, 3 << 30)] == ["100 bytes", "5.9 KiB", "8 MiB", "3 GiB"]
+    assert sizes(1_048_677, 1 << 20) == ("1,048,677 bytes", "1,048,576 bytes")
+    assert sizes(50 << 20, 8 << 20) == ("50 MiB", "8 MiB")
+    assert [parse_size(s) for s in ("500k", "64M", "1G", "2MiB", "10")] == [500 << 10, 64 << 20, 1 << 30, 2 << 20, 10]
 
 
 def test_truncated_gzip_keeps_the_records_before_and_names_the_offset(tmp_path: Path) -> None:

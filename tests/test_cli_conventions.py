@@ -39,9 +39,12 @@ def test_dash_h_is_help(command: list[str]) -> None:
 def test_exit_codes_are_in_the_help(command: list[str]) -> None:
     """Every --help lists the exit codes."""
     out = " ".join(run(*command, "--help")[1].split())
-    assert "Exit codes: 0 ok; 1 --check found changes; 2 usage error or unreadable input;" in out
-    assert "123 some file or record failed" in out
+    assert "Exit codes: 0 ok;" in out
+    assert "2 usage error" in out
+    assert "123 some" in out
     assert "130 interrupted" in out
+    if not command:  # the program's help lists them all (each command's, only its own)
+        assert "Exit codes: 0 ok; 1 --check found changes; 2 usage error or unreadable input;" in out
 
 
 def test_completion_options_are_offered() -> None:

@@ -135,13 +135,6 @@ def test_the_size_cap(posts: Path) -> None:
     assert b"keytip" not in (posts / MARKED).read_bytes()
     assert run("fix", "--max-size", str(2 * size + 1000), str(posts))[0] == 0
     assert files.max_size() == 64 * 1024 * 1024
-    assert [files.parse_size(s) for s in ("500k", "64M", "1G", "2MiB", "10")] == [
-        500 << 10,
-        64 << 20,
-        1 << 30,
-        2 << 20,
-        10,
-    ]
     code, _, err = run("convert", str(posts / MARKED), "--max-size", "lots")
     assert (code, err.count("\n")) == (2, 1)
     assert "--max-size: not a size" in err

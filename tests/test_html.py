@@ -108,12 +108,13 @@ def test_markdown_post_to_html_keeps_its_markdown(tmp_path: Path) -> None:
 
 
 def test_to_html_json_and_text() -> None:
-    """--format json names the document "html"; --format text shows what a browser shows."""
+    """--format json names the document "html"; --format text shows what a browser shows (--to is refused there)."""
     data = json.loads(run("convert", "-", "--to", "html", "--format", "json", stdin=KEYTIP)[1])
     assert data["html"] == "<p>要以贵州茅台为<b>重点</b>。</p>"  # (the input's final newline, or none, is kept)
     assert "markdown" not in data
     assert data["text"] == "要以贵州茅台为重点。\n"
-    assert run("convert", "-", "--to", "html", "--format", "text", stdin=KEYTIP)[1] == "要以贵州茅台为重点。\n"
+    assert run("convert", "-", "--format", "text", stdin=KEYTIP)[1] == "要以贵州茅台为重点。\n"
+    assert run("convert", "-", "--to", "html", "--format", "text", stdin=KEYTIP)[0] == 2  # --to does not apply
 
 
 def test_to_html_jsonl() -> None:
