@@ -249,8 +249,9 @@ def annotation(entity: Entity, mode: str) -> str | None:
     if mode == "inline":
         return None if gives_code(entity) else f"（{entity.code}）"
     if mode == "footnote":
-        # kramdown footnote names are word characters and hyphens only: 600519.SH → 600519-SH
-        return "[^" + re.sub(r"[^\w-]", "-", entity.code) + "]"
+        # kramdown footnote names are word characters and hyphens only: 600519.SH → 600519-SH;
+        # ASCII letters and digits only, as `_` could pair with another as emphasis
+        return "[^" + re.sub(r"[^A-Za-z0-9-]", "-", entity.code) + "]"
     return None
 
 

@@ -224,6 +224,15 @@ def test_front_matter_url_is_allowed_only() -> None:
     assert 'url: "https://x.example/a%20b"' in out
 
 
+def test_footnote_names_cannot_pair_as_emphasis() -> None:
+    """A hostile code (`data-code="0,_"`) makes footnote names of ASCII letters, digits and
+    hyphens only: two `[^_-SZ]` would pair their `_` as emphasis and the references vanish."""
+    html = '<p><a class="keytip" data-code="0,_">&lt;b&gt;</a>: x <a class="keytip" data-code="0,_">y</a></p>'
+    result = emclean.convert(html, emclean.Options(annotate=emclean.Annotate.FOOTNOTE, input_kind=FRAGMENT))
+    assert verify.check(result) == []
+    assert "[^--SZ]" in result.markdown
+
+
 def test_heading_attributes_stay_text(kramdown: Callable[[str], str] | None) -> None:
     """A heading ending in `{…}` is text: pulldown-cmark's heading attributes (mdBook, Zola)
     would read `{#id onclick=…}`, even as `\\{`."""
