@@ -190,6 +190,19 @@ MaxRecordSizeOpt = Annotated[
         f"(default {limits.MAX_RECORD >> 20}M).",
     ),
 ]
+FrontMatterOpt = Annotated[
+    bool, typer.Option("--front-matter", help="Pages: emit title, date, source and url as YAML front matter.")
+]
+KeepChartsOpt = Annotated[bool, typer.Option("--keep-charts", help="Keep live K-line quote charts.")]
+LiquidOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--liquid/--no-liquid", help="Write {{ and {% so that Liquid does not run them (default: for Jekyll posts)."
+    ),
+]
+JobsOpt = Annotated[
+    int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: CPU count; 1: in-process).")
+]
 SanitizeOpt = Annotated[
     bool,
     typer.Option(
@@ -236,17 +249,10 @@ def convert(
         ),
     ] = OutputFormat.MARKDOWN,
     diff: Annotated[bool, typer.Option("--diff", help="Show what would change instead of the output.")] = False,
-    front_matter: Annotated[
-        bool, typer.Option("--front-matter", help="Pages: emit title, date, source and url as YAML front matter.")
-    ] = False,
-    keep_charts: Annotated[bool, typer.Option("--keep-charts", help="Keep live K-line quote charts.")] = False,
+    front_matter: FrontMatterOpt = False,
+    keep_charts: KeepChartsOpt = False,
     url: Annotated[str | None, typer.Option("--url", help="The page's URL (front matter, relative links).")] = None,
-    liquid: Annotated[
-        bool | None,
-        typer.Option(
-            "--liquid/--no-liquid", help="Write {{ and {% so that Liquid does not run them (default: for Jekyll posts)."
-        ),
-    ] = None,
+    liquid: LiquidOpt = None,
     sanitize: SanitizeOpt = False,
     encoding: EncodingOpt = None,
     max_size: MaxSizeOpt = None,
@@ -313,9 +319,7 @@ def fix(
     paths: Annotated[list[str], typer.Argument(help="Posts, or folders to walk for *.md, *.markdown, *.html, *.htm.")],
     check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 if any file would change.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Write nothing; print what would change.")] = False,
-    jobs: Annotated[
-        int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: CPU count; 1: in-process).")
-    ] = None,
+    jobs: JobsOpt = None,
     backup: Annotated[
         str | None, typer.Option("--backup", help="Keep each original next to it with this suffix, e.g. .orig.")
     ] = None,
@@ -407,7 +411,7 @@ def entities(
     by_file: Annotated[bool, typer.Option("--by-file", help="One row per link occurrence.")] = False,
     kind: Annotated[list[Kind] | None, typer.Option("--kind", case_sensitive=False, help="Only these kinds.")] = None,
     suspicious: Annotated[bool, typer.Option("--suspicious", help="Only links flagged as doubtful.")] = False,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = None,
+    jobs: JobsOpt = None,
     encoding: EncodingOpt = None,
     max_size: MaxSizeOpt = None,
 ) -> None:
@@ -467,9 +471,7 @@ def batch(
     url_field: Annotated[
         str | None, typer.Option("--url-field", help="A field with each record's URL (relative links resolve).")
     ] = None,
-    jobs: Annotated[
-        int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: CPU count; 1: in-process).")
-    ] = None,
+    jobs: JobsOpt = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Skip the shards whose output is already there (outputs are whole).")
     ] = False,
@@ -493,16 +495,9 @@ def batch(
     ] = Target.MARKDOWN,
     annotate: AnnotateOpt = Annotate.NONE,
     annotate_suspicious: AnnotateSuspiciousOpt = False,
-    front_matter: Annotated[
-        bool, typer.Option("--front-matter", help="Pages: emit title, date, source and url as YAML front matter.")
-    ] = False,
-    keep_charts: Annotated[bool, typer.Option("--keep-charts", help="Keep live K-line quote charts.")] = False,
-    liquid: Annotated[
-        bool | None,
-        typer.Option(
-            "--liquid/--no-liquid", help="Write {{ and {% so that Liquid does not run them (default: for Jekyll posts)."
-        ),
-    ] = None,
+    front_matter: FrontMatterOpt = False,
+    keep_charts: KeepChartsOpt = False,
+    liquid: LiquidOpt = None,
     sanitize: SanitizeOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors (no progress, no summary).")] = False,
 ) -> None:
