@@ -1,7 +1,7 @@
 """The command line: parses flags, calls the library; errors become exit codes in `stdio`.
 
 Exit codes: 0 ok, 1 `fix --check`/`--diff` found changes, 2 usage, unreadable input
-(convert) or unwritable output, 123 some file or record failed (the others were still
+(convert), unwritable output or a worker that died, 123 some file or record failed (the others were still
 processed), 130 interrupted. Each command's --help lists the codes it can return.
 """
 
@@ -26,8 +26,9 @@ __all__ = ["EXIT_CHANGES", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "app"]
 # Shown under the --help of the program and of each command (click keeps the lines of a
 # paragraph that starts with \b): each command lists only the codes it can return.
 EXIT_CODES = (
-    "\b\nExit codes: 0 ok; 1 --check found changes; 2 usage error or unreadable input;\n"
-    "123 some file or record failed (the others were still done); 130 interrupted."
+    "\b\nExit codes: 0 ok; 1 --check found changes; 2 usage error, unreadable input,\n"
+    "unwritable output or a worker that died; 123 some file or record failed (the others\n"
+    "were still done); 130 interrupted."
 )
 CONVERT_EXIT_CODES = (
     "\b\nExit codes: 0 ok; 2 usage error or unreadable input;\n"

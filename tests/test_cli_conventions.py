@@ -44,7 +44,7 @@ def test_exit_codes_are_in_the_help(command: list[str]) -> None:
     assert "123 some" in out
     assert "130 interrupted" in out
     if not command:  # the program's help lists them all (each command's, only its own)
-        assert "Exit codes: 0 ok; 1 --check found changes; 2 usage error or unreadable input;" in out
+        assert "Exit codes: 0 ok; 1 --check found changes; 2 usage error, unreadable input," in out
 
 
 def test_completion_options_are_offered() -> None:
