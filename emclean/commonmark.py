@@ -343,6 +343,9 @@ _END_TEXT = {
     "TableHead": "\n",
 }
 _PARAGRAPH_BREAK = re.compile(r"(?<![ \t])[ \t]*+\n(?:[ \t]*+\n)+")  # (from the run's start: linear)
+# Text no reader takes for markup: no ASCII punctuation (every Markdown mark has some), no
+# control character (line ends, tabs, NUL), no byte order mark, no lone surrogate.
+_PLAIN = re.compile(r"[^\x00-\x1f\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f\ufeff\ud800-\udfff]*")
 
 
 def read(markdown: str, *, jekyll: bool = True) -> Reading:
@@ -351,6 +354,8 @@ def read(markdown: str, *, jekyll: bool = True) -> Reading:
     Image alt text is not visible text; with `jekyll`, `{% raw %}` tags are removed as
     Jekyll would (emclean never writes them: what it converted is read without).
     """
+    if _PLAIN.fullmatch(markdown):  # one line of text and spaces only: a paragraph of itself
+        return Reading(markdown.strip(), 0)
     if jekyll and "raw" in markdown:
         markdown = _LIQUID_RAW.sub("", markdown)
     parts: list[str] = []

@@ -208,3 +208,21 @@ def test_html_blocks_shortcut_skips_only_documents_without_blocks(body: str, haz
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(commonmark, "_may_hold", lambda markdown, *, hazards: True)
         assert blocks == commonmark.html_blocks(body, hazards=hazards)
+
+
+PLAIN_TEXT = st.one_of(
+    st.text(
+        alphabet=" \u00a0\u3000\u2028\u0085\u200b\u00ad\ufffd\u0660\uff0e\uff03\u1680" + "09中文ab，。", max_size=20
+    ),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=20),
+    st.tuples(st.sampled_from(["", "    ", "  "]), st.characters(codec="utf-8")).map("".join),
+)
+
+
+@PROFILE
+@given(PLAIN_TEXT)
+def test_a_line_of_plain_text_reads_as_itself(line: str) -> None:
+    """`read` skips pulldown-cmark for a line without ASCII punctuation or control
+    characters: the long way reads the same text (fails if the shortcut takes a mark)."""
+    reading = commonmark.read(line)
+    assert (reading.text, reading.raw_html) == _read_the_long_way(line, jekyll=True)
