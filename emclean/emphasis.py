@@ -18,8 +18,10 @@ def _guards(codec: Codec) -> tuple[re.Pattern[str], ...]:
     opens, closes = re.escape("".join(codec.opens)), re.escape("".join(codec.closes))
     ws = re.escape(" \u00a0" + codec.ideo + codec.br)
     # what `_opener`/`_closer` may move next to a run is never ASCII (a placeholder stands
-    # for ASCII punctuation in text) nor a CJK ideograph (a letter)
-    other = "[^\\x00-\\x7f\\u3400-\\u4dbf\\u4e00-\\u9fff]"
+    # for ASCII punctuation in text), a CJK ideograph (a letter), nor one of the codec's
+    # markers, tokens, breaks and spaces (the private-use characters after its placeholders)
+    marks = f"{re.escape(codec.ideo)}-{re.escape(chr(ord(codec.ideo) + 0x1F))}"
+    other = f"[^\\x00-\\x7f\\u3400-\\u4dbf\\u4e00-\\u9fff{marks}]"
     return (
         re.compile(f"[{opens}][{ws}]"),  # what `open_ws` moves
         re.compile(f"[{ws}][{closes}]"),  # what `ws_close` moves
