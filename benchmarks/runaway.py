@@ -3,11 +3,12 @@
     python benchmarks/runaway.py [--quick] [--only NAME,NAME] [--base BYTES] [--rounds N] [--markdown OUT]
 
 Each shape (a small document that once took minutes or gigabytes, or one of its kin) is
-written at 1×, 2× and 4× a base size (256 KB) and converted and verified, as `fix` does,
-each time in a fresh process: wall time (best of the interleaved rounds) and peak RSS. The
-table gives the growth from 1× to 4× (4 means linear) and the cost per MB of input beyond
-the fixed start (the difference between 4× and 1×, per MB). Refused shapes say so. For
-comparison, html2text alone on the 4× input. Nothing here is a test: it prints a table.
+written at 1×, 2× and 4× a base size (256 KB) and converted and verified, as `fix` does
+(the `sanitize-` shapes as `fix --sanitize` does), each time in a fresh process: wall time
+(best of the interleaved rounds) and peak RSS. The table gives the growth from 1× to 4×
+(4 means linear) and the cost per MB of input beyond the fixed start (the difference
+between 4× and 1×, per MB). Refused shapes say so. For comparison, html2text alone on the
+4× input. Nothing here is a test: it prints a table.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ KEYTIP = (
     '<span id="stock_1.600519"><a href="http://quote.eastmoney.com/unify/r/1.600519" class="keytip" '
     'data-code="1,600519">贵州茅台</a></span>'
 )
+POST = "---\ntitle: x\n---\n\n"
 Shape = Callable[[int], str]
 
 
@@ -117,7 +119,24 @@ SHAPES: dict[str, tuple[str, Shape]] = {
         "a post with one huge HTML block",
         repeat("<p>中文" + KEYTIP + "</p>", "---\ntitle: x\n---\n\n<div>", "</div>\n"),
     ),
+    # mixed bold and italic in one line: each line's emphasis is checked by reading it back
+    "p-bold-italic": ("`<p><b>a</b><i>b` × N", repeat("<p><b>a</b><i>b")),
+    "li-bold-italic": ("`<ul>` + `<li><b>a</b><i>b` × N", repeat("<li><b>a</b><i>b", "<ul>")),
+    "td-bold-italic": ("`<table><tr>` + `<td><b>a</b><i>b` × N", repeat("<td><b>a</b><i>b", "<table><tr>")),
+    "row-bold-italic": (
+        "`<td><b>x</b><i>y</i></td>` × N in one row",
+        repeat("<td><b>x</b><i>y</i></td>", "<table><tr>", "</tr></table>"),
+    ),
+    # posts converted with --sanitize: every block that is not inert is converted
+    "sanitize-bold": ("post, `--sanitize`: `<b>x</b>\\n\\n` × N", repeat("<b>x</b>\n\n", POST)),
+    "sanitize-list-code": (
+        "post, `--sanitize`: `- x\\n\\n<b>y</b>\\n\\n    z\\n\\n` × N",
+        repeat("- x\n\n<b>y</b>\n\n    z\n\n", POST),
+    ),
+    "sanitize-ial": ("post, `--sanitize`: `x\\n{: .a}\\n\\n` × N", repeat("x\n{: .a}\n\n", POST)),
 }
+# shapes converted with `Options(sanitize=True)` (as `fix --sanitize` does)
+SANITIZED = frozenset(name for name in SHAPES if name.startswith("sanitize-"))
 
 CHILD = """
 import json, resource, sys, time
@@ -134,7 +153,7 @@ else:
     from emclean import verify
     start = time.perf_counter()
     try:
-        done = emclean.convert(text)
+        done = emclean.convert(text, emclean.Options(sanitize=sys.argv[2] == "sanitize"))
         result = {"ok": verify.check(done) == [], "out": len(done.markdown)}
     except emclean.InputError as e:
         result = {"refused": str(e)}
@@ -192,7 +211,8 @@ def main() -> None:
         for _ in range(rounds):  # interleaved: a slow moment of the machine hits every shape
             for name in names:
                 for scale in scales:
-                    result = measure(files[name, scale], "emclean", args.timeout)
+                    tool = "sanitize" if name in SANITIZED else "emclean"
+                    result = measure(files[name, scale], tool, args.timeout)
                     key = (name, scale)
                     if key not in best or float(result["seconds"]) < float(best[key]["seconds"]):  # type: ignore[arg-type]
                         best[key] = result

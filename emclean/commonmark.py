@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +57,8 @@ def html_blocks(markdown: str, *, hazards: bool = False) -> list[Block]:
     With `hazards`, also the blocks holding anything `hazards()` reports, and (as blocks
     to `drop`) the top-level link reference definitions to a URL that is not allowed.
     """
+    if not _may_hold(markdown, hazards=hazards):
+        return []
     markdown = _lf(markdown)  # same lines; pulldown-cmark misreads a lone CR after code
     scan = _Scan(markdown, _WATCHING if hazards else _OPTIONS, watch=hazards)
     blocks: list[Block] = []
@@ -70,6 +72,13 @@ def html_blocks(markdown: str, *, hazards: bool = False) -> list[Block]:
         blocks.extend(Block(d.line - 1, d.end_line, True, drop=True) for d in scan.loose)
         blocks.sort(key=lambda b: b.start)
     return blocks
+
+
+def _may_hold(markdown: str, *, hazards: bool) -> bool:
+    """False when `markdown` cannot hold what `html_blocks` looks for (a search costs far less
+    than reading a document whose blocks are all inert): HTML starts with `<`, and a hazard
+    needs what `_MAYBE_HAZARD` finds."""
+    return bool(_MAYBE_HAZARD.search(markdown)) if hazards else "<" in markdown
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,8 +335,17 @@ class Reading:
     raw_html: int
 
 
-_BLOCK_END = frozenset({"Paragraph", "Heading", "Item", "CodeBlock", "BlockQuote", "Table", "HtmlBlock"})
+# what the end of a block adds to the text: blocks are separated by blank lines, cells by a space
+_END_TEXT = {
+    **dict.fromkeys(("Paragraph", "Heading", "Item", "CodeBlock", "BlockQuote", "Table", "HtmlBlock"), "\n\n"),
+    "TableCell": " ",
+    "TableRow": "\n",
+    "TableHead": "\n",
+}
 _PARAGRAPH_BREAK = re.compile(r"(?<![ \t])[ \t]*+\n(?:[ \t]*+\n)+")  # (from the run's start: linear)
+# Text no reader takes for markup: no ASCII punctuation (every Markdown mark has some), no
+# control character (line ends, tabs, NUL), no byte order mark, no lone surrogate.
+_PLAIN = re.compile(r"[^\x00-\x1f\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f\ufeff\ud800-\udfff]*")
 
 
 def read(markdown: str, *, jekyll: bool = True) -> Reading:
@@ -336,39 +354,39 @@ def read(markdown: str, *, jekyll: bool = True) -> Reading:
     Image alt text is not visible text; with `jekyll`, `{% raw %}` tags are removed as
     Jekyll would (emclean never writes them: what it converted is read without).
     """
-    markdown = _lf(_LIQUID_RAW.sub("", markdown) if jekyll else markdown)
+    if _PLAIN.fullmatch(markdown):  # one line of text and spaces only: a paragraph of itself
+        return Reading(markdown.strip(), 0)
+    if jekyll and "raw" in markdown:
+        markdown = _LIQUID_RAW.sub("", markdown)
     parts: list[str] = []
-    raw = 0
-    for kind, value in _events(markdown):
+    add = parts.append
+    raw = image = 0  # image: depth of image descriptions (not visible text)
+    # (one loop over the events, nothing called per event: emphasis checks read many short lines)
+    events: Iterable[Any] = pyromark.events(_lf(markdown), options=_OPTIONS)
+    for event in events:
+        if type(event) is str:  # SoftBreak, HardBreak, Rule
+            if not image and event in {"SoftBreak", "HardBreak"}:
+                add(" ")
+            continue
+        kind, value = next(iter(event.items()))
         if kind in {"Text", "Code"}:
-            parts.append(value)
-        elif kind in {"SoftBreak", "HardBreak"}:
-            parts.append(" ")
-        elif kind == "InlineHtml":
-            raw += 1
-        elif kind == "Start":
-            if value == "HtmlBlock":
-                raw += 1
+            if not image:
+                add(value)
         elif kind == "End":
-            name = value if isinstance(value, str) else next(iter(value))
-            if name in _BLOCK_END:
-                parts.append("\n\n")
-            elif name == "TableCell":
-                parts.append(" ")
-            elif name in ("TableRow", "TableHead"):
-                parts.append("\n")
-    text = "\n\n".join(p.strip() for p in _PARAGRAPH_BREAK.split("".join(parts)) if p.strip())
-    return Reading(text, raw)
-
-
-def _events(markdown: str) -> Iterator[tuple[str, Any]]:
-    """The document's events, without image descriptions and raw HTML's own text."""
-    image = 0
-    for event in pyromark.events(markdown, options=_OPTIONS):
-        kind, value = _split(event)
-        if kind == "Start" and isinstance(value, dict) and "Image" in value:
-            image += 1
-        elif kind == "End" and value == "Image":
-            image -= 1
-        elif not image:
-            yield kind, value
+            if value == "Image":
+                image -= 1
+            elif not image:
+                end = _END_TEXT.get(value if type(value) is str else next(iter(value)))
+                if end is not None:
+                    add(end)
+        elif kind == "Start":
+            if type(value) is dict and "Image" in value:
+                image += 1
+            elif not image and value == "HtmlBlock":
+                raw += 1
+        elif kind == "InlineHtml" and not image:
+            raw += 1
+    joined = "".join(parts)
+    if "\n" not in joined:
+        return Reading(joined.strip(), raw)
+    return Reading("\n\n".join(p.strip() for p in _PARAGRAPH_BREAK.split(joined) if p.strip()), raw)

@@ -5,10 +5,29 @@ read as emphasis, in Chinese text too, or not written at all."""
 from __future__ import annotations
 
 import re
-from functools import partial
+from functools import lru_cache, partial
 
 from .chars import is_punct, is_space
 from .codec import Codec
+
+
+@lru_cache(maxsize=16)
+def _guards(codec: Codec) -> tuple[re.Pattern[str], ...]:
+    """Cheap searches that say when a rewrite of `Emphasis.resolve` may change a line (one
+    with none of these is left as it is: searching costs much less than rewriting)."""
+    opens, closes = re.escape("".join(codec.opens)), re.escape("".join(codec.closes))
+    ws = re.escape(" \u00a0" + codec.ideo + codec.br)
+    # what `_opener`/`_closer` may move next to a run is never ASCII (a placeholder stands
+    # for ASCII punctuation in text), a CJK ideograph (a letter), nor one of the codec's
+    # markers, tokens, breaks and spaces (the private-use characters after its placeholders)
+    marks = f"{re.escape(codec.ideo)}-{re.escape(chr(ord(codec.ideo) + 0x1F))}"
+    other = f"[^\\x00-\\x7f\\u3400-\\u4dbf\\u4e00-\\u9fff{marks}]"
+    return (
+        re.compile(f"[{opens}][{ws}]"),  # what `open_ws` moves
+        re.compile(f"[{ws}][{closes}]"),  # what `ws_close` moves
+        re.compile(f"[{opens}](?={other})"),  # what `_opener` may move
+        re.compile(f"(?<={other})[{closes}]"),  # what `_closer` may move
+    )
 
 
 class Emphasis:
@@ -16,6 +35,8 @@ class Emphasis:
 
     def __init__(self, codec: Codec) -> None:
         self.c = codec
+        self._open_space, self._space_close, self._open_punct, self._punct_close = _guards(codec)
+        self._joints = [close + o for o, close in codec.partner.items()]  # (see `_pair`)
 
     def resolve(self, s: str) -> str:
         """Markers → `**` / `*` / `~~` that render in CommonMark and kramdown.
@@ -28,11 +49,15 @@ class Emphasis:
         s = self._pair(s)
         for _ in range(12):
             before = s
-            s = self.c.open_ws.sub(r"\2\1", s)
-            s = self.c.ws_close.sub(r"\2\1", s)
+            if self._open_space.search(s):
+                s = self.c.open_ws.sub(r"\2\1", s)
+            if self._space_close.search(s):
+                s = self.c.ws_close.sub(r"\2\1", s)
             s = self.c.link_inside.sub(self._into_link, s)
-            s = self.c.open_next.sub(partial(self._opener, s=s), s)
-            s = self.c.prev_close.sub(partial(self._closer, s=s), s)
+            if self._open_punct.search(s):
+                s = self.c.open_next.sub(partial(self._opener, s=s), s)
+            if self._punct_close.search(s):
+                s = self.c.prev_close.sub(partial(self._closer, s=s), s)
             if s == before:
                 # what still cannot open or close (`1~~**I**~~`: `~~` after a letter, before `*`) goes
                 doomed = self._unflankable(s)
@@ -99,9 +124,13 @@ class Emphasis:
                 drop.update((i, j))
             else:
                 pairs.append((j, i))
-        drop.update(j for _, j, _ in stack)
+        if stack:
+            drop.update(j for _, j, _ in stack)
         for j, i in pairs:
-            if j in doomed or i in doomed or not c.texty.search(c.token.sub("", s[j + 1 : i])):
+            inner = s[j + 1 : i]
+            if c.tok_open in inner:
+                inner = c.token.sub("", inner)
+            if j in doomed or i in doomed or not c.texty.search(inner):
                 drop.update((i, j))
         if drop:
             kept, last = [], 0
@@ -111,9 +140,9 @@ class Emphasis:
             kept.append(s[last:])
             s = "".join(kept)
         # a close right before an open of the same kind: one run, not two
-        for o, close in c.partner.items():
-            if close + o in s:
-                s = s.replace(close + o, "")
+        for joint in self._joints:
+            if joint in s:
+                s = s.replace(joint, "")
         return s
 
     def _opener(self, m: re.Match[str], *, s: str) -> str:

@@ -208,9 +208,13 @@ class Finisher:
             return commonmark.read(line.replace(self.c.br + "\n", "  \n")).text
 
         plain = self._finish_inline(self.c.marker.sub("", s), kind)
-        wanted = reading(plain)
+        wanted = None  # (read only when needed: a line that kept no emphasis reads as `plain`)
         for attempt in (s, s.replace(self.c.em_open, "").replace(self.c.em_close, "")):
             line = self._finish_inline(self.emphasis.resolve(attempt), kind)
+            if line == plain:
+                return line
+            if wanted is None:
+                wanted = reading(plain)
             if reading(line) == wanted:
                 return line
         return plain
