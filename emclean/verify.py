@@ -28,12 +28,14 @@ class Problem:
         return self.reason
 
 
-def check_part(part: Part) -> list[Problem]:
-    """Problems of one converted piece of HTML (empty when it is faithful and inert)."""
+def check_part(part: Part, *, hazards: bool = True) -> list[Problem]:
+    """Problems of one converted piece of HTML (empty when it is faithful and inert);
+    without `hazards`, whether its Markdown is inert is left to a check of the whole."""
     problems: list[Problem] = []
     if part.form == "markdown":
-        written = part.markdown + "".join("\n\n" + d for d in part.definitions)
-        problems.extend(Problem(f"unsafe output: {hazard}") for hazard in commonmark.hazards(written))
+        if hazards:
+            written = part.markdown + "".join("\n\n" + d for d in part.definitions)
+            problems.extend(Problem(f"unsafe output: {hazard}") for hazard in commonmark.hazards(written))
         text = commonmark.read(part.markdown, jekyll=False).text
     else:
         text = _html_problems(part, problems)
@@ -62,8 +64,9 @@ def _html_problems(part: Part, problems: list[Problem]) -> str:
 
 def check(result: Result) -> list[Problem]:
     """Problems of a whole conversion (empty when it is faithful and inert)."""
-    problems = [p for part in result.parts for p in check_part(part)]
-    if result.sanitized and result.to == "markdown":
+    whole = result.sanitized and result.to == "markdown"  # (the whole output is read: once is enough)
+    problems = [p for part in result.parts for p in check_part(part, hazards=not whole)]
+    if whole:
         problems[:0] = [Problem(f"unsafe output: {hazard}") for hazard in unsafe(result)]
     return problems
 
