@@ -59,6 +59,10 @@ def _watch_parent(parent: int) -> None:
     os._exit(1)
 
 
+# How often a wait for results checks that every worker still lives (seconds).
+_WATCH = 0.25
+
+
 class Stop(BaseException):
     """Raised in the parent when SIGINT or SIGTERM arrives (not an Exception: nothing swallows it)."""
 
@@ -128,10 +132,10 @@ def _pooled(
         for batch in _batches(jobs, chunk):
             in_flight.append(executor.submit(func, batch))
             if len(in_flight) >= workers * 3:
-                for result in in_flight.popleft().result():
+                for result in _outcome(in_flight.popleft(), executor):
                     on_result(result)
         while in_flight:
-            for result in in_flight.popleft().result():
+            for result in _outcome(in_flight.popleft(), executor):
                 on_result(result)
     except BrokenProcessPool:
         raise _end_broken(executor) from None
@@ -145,18 +149,43 @@ def _pooled(
     return True
 
 
+def _outcome(future: Future[list[R]], executor: ProcessPoolExecutor) -> list[R]:
+    """The results of one batch. Waits while every worker lives: the pool itself may never
+    notice a death (a worker killed while sending its result leaves the pool's own thread
+    reading a message that never ends, and the others waiting for the lock it held)."""
+    from concurrent.futures import TimeoutError as Pending
+    from concurrent.futures.process import BrokenProcessPool
+
+    while True:
+        try:
+            return future.result(timeout=_WATCH)
+        except Pending:
+            if _a_worker_died(executor):
+                raise BrokenProcessPool("a worker process died") from None
+
+
 def _wind_down(executor: ProcessPoolExecutor, in_flight: Iterable[Future[list[R]]]) -> None:
     """Let the batches in progress finish (the others are dropped), then close the pool; if a
     worker dies meanwhile, WorkerDied."""
     from concurrent.futures import wait
     from concurrent.futures.process import BrokenProcessPool
 
-    for future in in_flight:
+    futures = list(in_flight)
+    for future in futures:
         future.cancel()  # (only one no worker has taken yet)
-    done, _ = wait(in_flight)  # each ends: finished, cancelled, or failed with the pool
-    if any(not f.cancelled() and isinstance(f.exception(), BrokenProcessPool) for f in done):
+    pending = set(futures)
+    while pending:  # each ends: finished, cancelled, or failed with the pool
+        _, pending = wait(pending, timeout=_WATCH)
+        if pending and _a_worker_died(executor):
+            raise _end_broken(executor)
+    if any(not f.cancelled() and isinstance(f.exception(), BrokenProcessPool) for f in futures):
         raise _end_broken(executor)
     executor.shutdown(wait=True)
+
+
+def _a_worker_died(executor: ProcessPoolExecutor) -> bool:
+    processes = (getattr(executor, "_processes", None) or {}).values()  # (stable since 3.2)
+    return any(p.exitcode is not None for p in list(processes))
 
 
 def _end_broken(executor: ProcessPoolExecutor) -> WorkerDied:
@@ -175,6 +204,14 @@ def _end_broken(executor: ProcessPoolExecutor) -> WorkerDied:
     for process in processes:
         with contextlib.suppress(OSError, ValueError, AttributeError):
             process.kill()  # SIGKILL: workers ignore SIGTERM (see _start_worker)
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError, AttributeError, AssertionError):
+            process.join(1)
+    # The pool's thread may be reading a result its writer died sending: with the parent's own
+    # write end of that pipe closed too, it reads the end of it instead of waiting for ever.
+    writer = getattr(getattr(executor, "_result_queue", None), "_writer", None)
+    with contextlib.suppress(OSError, AttributeError):
+        writer.close()  # type: ignore[union-attr]
     executor.shutdown(wait=True, cancel_futures=True)  # quick now: nothing is left to wait for
     return WorkerDied(f"a worker process died ({why}); the run stopped")
 

@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -135,3 +136,38 @@ def test_sigterm_still_stops_a_run(tmp_path: Path) -> None:
     code, err = ending(proc)
     assert code == 130, err
     assert "Traceback" not in err, err
+
+
+POISONED = textwrap.dedent(
+    """
+    import os, signal, struct, sys, time
+    from emclean import parallel
+    from emclean.errors import WorkerDied
+
+    def work(batch):
+        if batch == [0]:  # dies while sending its result: a header, half a message, the lock held
+            frame = sys._getframe(1)
+            while frame.f_code.co_name != "_process_worker":
+                frame = frame.f_back
+            queue = frame.f_locals["result_queue"]
+            queue._wlock.acquire()
+            queue._writer._send(struct.pack("!i", 1000) + b"x" * 10)
+            os.kill(os.getpid(), signal.SIGKILL)
+        time.sleep(0.05)
+        return batch
+
+    try:
+        parallel.run(work, list(range(40)), 2, lambda r: None, chunk=1)
+    except WorkerDied as e:
+        print(e)
+    """
+)
+
+
+def test_a_worker_killed_while_sending_its_result() -> None:
+    """The pool's own thread never notices that death (it waits for the rest of the message,
+    and the other worker for the lock the dead one held): the run still ends at once."""
+    command = [sys.executable, "-c", POISONED]
+    done = subprocess.run(command, check=False, capture_output=True, text=True, timeout=PROMPTLY)
+    assert done.stdout == "a worker process died (killed by SIGKILL: out of memory?); the run stopped\n", done.stderr
+    assert done.returncode == 0, done.stderr
