@@ -41,6 +41,7 @@ class Screen:
     def __init__(self, env: dict[str, str]) -> None:
         self.socket = f"emclean-test-{uuid.uuid4().hex[:8]}"
         self.env = " ".join(f"{key}={value}" for key, value in env.items())
+        self.runs = 0
         self.tmux("new-session", "-d", "-x", "80", "-y", "24", "bash --norc --noprofile")
 
     def tmux(self, *args: str) -> str:
@@ -49,23 +50,25 @@ class Screen:
 
     def run(self, command: str, *, escapes: bool = False) -> list[str]:
         """Type `command` at the prompt; the screen's lines (and history) from it to its end."""
+        self.runs += 1
         self.tmux("send-keys", "clear", "Enter")
         self.tmux("clear-history")
-        # the markers are typed in pieces: the typed line, wrapped at 80 columns, never shows them
-        begin, end = (" ".join(f'"{word}"' for word in marker.split()) for marker in (BEGIN, END))
+        # numbered markers (output of an earlier command, or a late `clear`, never matches), typed
+        # in pieces: the typed line, wrapped at 80 columns, never shows them
+        first, last = f"{BEGIN} {self.runs}", f"{END} {self.runs}"
+        begin, end = (" ".join(f'"{word}"' for word in marker.split()) for marker in (first, last))
         self.tmux("send-keys", f"echo {begin}; env {self.env} {command}; echo {end}", "Enter")
         deadline = time.monotonic() + 30
         while True:
             seen = self.tmux("capture-pane", "-p", "-S", "-200", *(["-e"] if escapes else []))
             lines = seen.splitlines()
-            if any(SGR.sub("", line).startswith(END) for line in lines):
+            plain = [SGR.sub("", line).rstrip() for line in lines]
+            if first in plain and last in plain:
                 break
             if time.monotonic() > deadline:
                 pytest.fail("emclean did not finish in tmux:\n" + seen)
             time.sleep(0.1)
-        plain = [SGR.sub("", line) for line in lines]
-        start = next(n for n, line in enumerate(plain) if line.startswith(BEGIN)) + 1
-        return lines[start : next(n for n, line in enumerate(plain) if line.startswith(END))]
+        return lines[plain.index(first) + 1 : plain.index(last)]
 
     def close(self) -> None:
         socket = self.tmux("display-message", "-p", "#{socket_path}").strip()
