@@ -1,6 +1,6 @@
 """emclean's speed and memory, side by side with html2text and markdownify, as ratios.
 
-    python benchmarks/bench.py [--quick] [--only convert,cold,big,fix,entities] [--markdown OUT]
+    python benchmarks/bench.py [--quick] [--only convert,cold,big,fix] [--markdown OUT]
 
 Inputs come from ../shared/corpus (skipped with a message when absent). Everything is
 measured in one run on the same machine, so the ratios mean something even when the
