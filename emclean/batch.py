@@ -190,7 +190,7 @@ class Plan:
     jobs: list[Job] = field(default_factory=list)
     skipped: int = 0
     problems: list[str] = field(default_factory=list)
-    stdin: shards.Opened | None = None
+    streams: dict[str, shards.Opened] = field(default_factory=dict)  # stdin, FIFOs: opened once
 
 
 def plan(inputs: list[str], output: str | None, settings: Settings, *, resume: bool = False) -> Plan:
@@ -207,13 +207,18 @@ def plan(inputs: list[str], output: str | None, settings: Settings, *, resume: b
         result.problems.append("- (stdin) can be read only once")
     found, problems = shards.find(inputs, skip=Path(output) if to_folder and output else None)
     result.problems.extend(problems)
+    fifos = [shard.path for shard in found if shard.stream and shard.path != "-"]
+    result.problems.extend(
+        f"{path} (a FIFO) can be read only once" for path in sorted(set(fifos)) if fifos.count(path) > 1
+    )
     jobs: list[Job] = []
     if to_folder:
         assert output is not None
         targets: dict[str, str] = {}
         for shard in found:
-            if shard.path == "-":
-                result.problems.append("- (stdin) has no name to write under an output folder: use -o FILE")
+            if not shard.named:
+                what = "- (stdin)" if shard.path == "-" else shard.path
+                result.problems.append(f"{what} has no name to write under an output folder: use -o FILE")
                 continue
             target = str(Path(output) / shard.name)
             if target in targets:
@@ -272,8 +277,8 @@ def _look(jobs: list[Job], settings: Settings, result: Plan) -> list[Job]:
             else:
                 opened = shards.Opened(shard)
                 problem = opened.first_problem()
-                if shard.path == "-":
-                    result.stdin = opened
+                if shard.stream:
+                    result.streams[shard.path] = opened
                 else:
                     opened.close()
                 if problem:
@@ -364,7 +369,7 @@ def run(
                 unfinished.append(sink)
             error = None
             try:
-                for piece, offset in _read(job, settings, the_plan.stdin):
+                for piece, offset in _read(job, settings, the_plan.streams.get(job.shard.path)):
                     pending.append(_Pending(job, sink, base + offset))
                     yield piece
             except InputError as e:
@@ -399,13 +404,13 @@ def run(
     finally:
         for sink in unfinished:
             sink.abandon()
-        if the_plan.stdin is not None:
-            the_plan.stdin.close()
+        for stream in the_plan.streams.values():
+            stream.close()
     report.interrupted = not finished
     return report
 
 
-def _read(job: Job, settings: Settings, stdin: shards.Opened | None) -> Iterator[tuple[Lines | Rows, int]]:
+def _read(job: Job, settings: Settings, stream: shards.Opened | None) -> Iterator[tuple[Lines | Rows, int]]:
     """The pieces of one shard, each with how far into the file it ends."""
     shard = job.shard
     if shard.kind == "parquet":
@@ -418,7 +423,7 @@ def _read(job: Job, settings: Settings, stdin: shards.Opened | None) -> Iterator
             yield Rows(settings, batch, row, job.kind != "parquet", job.compression), size * row // max(1, source.rows)
             row += batch.num_rows
         return
-    opened = stdin if shard.path == "-" and stdin is not None else shards.Opened(shard)
+    opened = stream if stream is not None else shards.Opened(shard)
     try:
         for piece in _line_pieces(opened, settings, job.compression):
             yield piece, opened.position()

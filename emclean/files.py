@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 import errno
 import functools
+import io
 import itertools
 import os
 import re
@@ -16,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from . import charset, limits
 from .document import might_be_eastmoney
@@ -124,6 +125,59 @@ def open_file(path: Path) -> BinaryIO:
         raise
 
 
+def open_stream(path: Path) -> BinaryIO:
+    """A FIFO named by the user, opened for reading as `read` reads one: with no program
+    writing to it an InputError, not a wait. The bytes already read stay in the stream."""
+    fd, st = _open(path)
+    try:
+        if not stat.S_ISFIFO(st.st_mode):
+            raise InputError(_not_regular(st.st_mode))
+        first = _first_of_fifo(fd)
+        os.set_blocking(fd, True)
+        return io.BufferedReader(_Prefixed(first, open(fd, "rb", buffering=0)))
+    except OSError as e:
+        os.close(fd)
+        raise InputError(e.strerror or str(e)) from None
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+class _Prefixed(io.RawIOBase):
+    """A raw stream that gives `first`, then the rest of `raw`."""
+
+    def __init__(self, first: bytes, raw: BinaryIO) -> None:
+        self.first = memoryview(first)
+        self.raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.first:
+            n = min(len(buffer), len(self.first))
+            buffer[:n] = self.first[:n]
+            self.first = self.first[n:]
+            return n
+        return self.raw.readinto(buffer)  # type: ignore[attr-defined,no-any-return]
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+def _first_of_fifo(fd: int) -> bytes:
+    """The first bytes of a FIFO opened without waiting (b"" if a writer has written none
+    yet); InputError if no program is writing to it."""
+    try:
+        first = os.read(fd, 1 << 16)
+    except BlockingIOError:  # a writer, no data yet: wait for it
+        return b""
+    if not first:
+        raise InputError("a FIFO that no program is writing to: nothing to read (start the writer first)")
+    return first
+
+
 def special(path: Path) -> str | None:
     """What `path` is (or points at) if it is neither a regular file nor a folder: "a FIFO",
     "a character device"...; else None. A walk never opens one (a FIFO would wait, a device
@@ -185,15 +239,7 @@ def _read_file(fd: int, size: int, limit: int) -> bytes:
 
 def _read_pipe(fd: int, mode: int, limit: int) -> bytes:
     """A FIFO or a device, to its end. A FIFO nobody writes to is an error, not a wait."""
-    first = b""
-    if stat.S_ISFIFO(mode):
-        try:
-            first = os.read(fd, 1 << 16)
-        except BlockingIOError:  # a writer, no data yet: wait for it
-            pass
-        else:
-            if not first:
-                raise InputError("a FIFO that no program is writing to: nothing to read (start the writer first)")
+    first = _first_of_fifo(fd) if stat.S_ISFIFO(mode) else b""
     os.set_blocking(fd, True)
     return _read_rest(fd, [first], len(first), limit)
 

@@ -40,11 +40,17 @@ class Shard:
     name: str
     kind: str  # "jsonl" | "parquet"
     compression: str | None = None  # "gzip" | "zstd" | None
+    stream: bool = False  # stdin, or a FIFO named by the user: read once, as it comes
+
+    @property
+    def named(self) -> bool:
+        """True if its name is a shard's (`x.jsonl`): stdin and `/dev/fd/63` have none to write under."""
+        return self.path != "-" and self.name.lower().endswith(SUFFIXES)
 
     @property
     def size(self) -> int:
         """Bytes on disk (0 for stdin or when unknown)."""
-        if self.path == "-":
+        if self.stream:
             return 0
         try:
             return os.stat(self.path).st_size
@@ -59,7 +65,7 @@ def find(paths: list[str], skip: Path | None = None) -> tuple[list[Shard], list[
     problems: list[str] = []
     for arg in paths:
         if arg == "-":
-            found.append(Shard("-", "-", "jsonl"))
+            found.append(Shard("-", "-", "jsonl", stream=True))
             continue
         path = Path(arg)
         if path.is_dir():
@@ -68,8 +74,10 @@ def find(paths: list[str], skip: Path | None = None) -> tuple[list[Shard], list[
             found.extend(_sniffed(str(path / name), name, problems) for name in names)
             if not names and len(problems) == unreadable:
                 problems.append(f"{arg}: no shards in this folder (looked for {', '.join(SUFFIXES)})")
-        elif kind := files.special(path):  # (read once, it could not be looked at first)
-            problems.append(f"{arg}: {kind}, not a file: give a stream on stdin instead (emclean batch - < {arg})")
+        elif (kind := files.special(path)) == "a FIFO":  # (`<(zcat x.jsonl.gz)`): read once, as stdin is
+            found.append(Shard(arg, path.name, "jsonl", _EXTENSIONS.get(path.suffix.lower()), stream=True))
+        elif kind:
+            problems.append(f"{arg}: {kind}, not a file")
         elif path.exists():
             found.append(_sniffed(arg, path.name, problems))
         else:
@@ -162,8 +170,11 @@ class Opened:
     def __init__(self, shard: Shard, stdin: BinaryIO | None = None) -> None:
         self.shard = shard
         self.raw: BinaryIO | None = None
-        if shard.path == "-":
-            source: BinaryIO = stdin or sys.stdin.buffer
+        if shard.stream:
+            if shard.path == "-":
+                source: BinaryIO = stdin or sys.stdin.buffer
+            else:
+                source = self.raw = files.open_stream(Path(shard.path))  # (closed by close())
             if not hasattr(source, "peek"):  # look at the first bytes without losing them
                 source = io.BufferedReader(source)  # type: ignore[type-var]
             compression = shard.compression or _stdin_compression(source)
@@ -202,7 +213,7 @@ class Opened:
         if not body or body.startswith(b"{"):
             return None
         if body.startswith(_PARQUET_MAGIC):
-            return "Parquet data on stdin: give the file's path (Parquet is read from its end)"
+            return "Parquet data in a stream: give the file's path (Parquet is read from its end)"
         start = body.split(b"\n", 1)[0][:40].decode("utf-8", "backslashreplace").strip()
         what = "a JSON array" if start.startswith("[") else f"it starts with {start!r}"
         return f'not JSON Lines ({what}); each line must be one JSON object such as {{"id": 1, "html": "<p>…</p>"}}'

@@ -2,8 +2,9 @@
 
 An unreadable folder is one line naming it (`permission denied (read)`) and a failed run: 123
 for `fix` and `entities` (as an unreadable file), 2 for `batch` (as an unusable input, before
-any work). A FIFO or a device is never opened by a walk; named to `batch`, it is refused at
-once (a FIFO without a writer would wait for ever).
+any work). A FIFO or a device is never opened by a walk; named to `batch`, a FIFO is read once
+as stdin is (`batch <(zcat x.jsonl.gz)`), without a writer it is refused at once (it would wait
+for ever), and a device is refused.
 """
 
 from __future__ import annotations
@@ -110,15 +111,42 @@ def test_batch_walk_never_opens_a_fifo_or_a_device(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
-def test_batch_refuses_a_named_fifo_or_device_at_once(tmp_path: Path) -> None:
-    """Named, a FIFO (with no writer: it would wait) or a device is one line and exit 2; the
-    message says how to give a stream."""
+def test_batch_refuses_a_fifo_without_a_writer_and_a_device_at_once(tmp_path: Path) -> None:
+    """Named, a FIFO with no writer (it would wait) or a device is one line and exit 2."""
     os.mkfifo(tmp_path / "f.jsonl")
     code, err = emclean("batch", "f.jsonl", cwd=tmp_path)
     assert (code, err) == (
         2,
-        "emclean: f.jsonl: a FIFO, not a file: give a stream on stdin instead (emclean batch - < f.jsonl)\n",
+        "emclean: f.jsonl: a FIFO that no program is writing to: nothing to read (start the writer first)\n",
     )
     code, err = emclean("batch", "/dev/zero", cwd=tmp_path)
-    assert code == 2
-    assert err.startswith("emclean: /dev/zero: a character device, not a file")
+    assert (code, err) == (2, "emclean: /dev/zero: a character device, not a file\n")
+
+
+@pytest.mark.skipif(not Path("/dev/fd").is_dir(), reason="needs /dev/fd (bash process substitution)")
+def test_batch_reads_a_named_fifo_once_as_stdin(tmp_path: Path) -> None:
+    """`batch <(zcat x.jsonl.gz)`: the pipe is looked at and converted in one read, gzip
+    or not; under an output folder it has no shard name (`/dev/fd/63`), so -o FILE is needed."""
+    (tmp_path / "x.jsonl").write_text(RECORD + RECORD.replace('"id": 1', '"id": 2'), encoding="utf-8")
+    subprocess.run(["gzip", "-k", "x.jsonl"], cwd=tmp_path, check=True)
+    for source in ("cat x.jsonl", "cat x.jsonl.gz"):
+        done = subprocess.run(
+            ["bash", "-c", f"{sys.executable} -m emclean batch <({source}) -q"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        assert (done.returncode, done.stderr) == (0, ""), source
+        assert [line.split(",")[0] for line in done.stdout.splitlines()] == ['{"id": 1', '{"id": 2']
+    done = subprocess.run(
+        ["bash", "-c", f"{sys.executable} -m emclean batch <(cat x.jsonl) -o out/ -q"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.endswith("has no name to write under an output folder: use -o FILE\n")
