@@ -119,7 +119,8 @@ class Finisher:
         """Split at `<br>` markers into paragraphs.
 
         A break inside bold or italic stays (it becomes a Markdown hard line break, so the
-        bold run stays one run); a break inside a link's text becomes a space.
+        bold run stays one run); a break inside a link's text becomes what a line break in the
+        source would (nothing between CJK, else a space).
         """
         c = self.c
         parts: list[str] = []
@@ -139,7 +140,7 @@ class Finisher:
                 current.append(content[start : m.start()])
                 start = m.end()
                 if brackets:
-                    current.append(" ")
+                    current.append(c.seg)
                 else:
                     parts.append("".join(current))
                     current = []
@@ -164,9 +165,13 @@ class Finisher:
             if lines:
                 lines.append("")
             width = max(len(r) for r in part)
+            if len(part) == 1:
+                # kramdown reads a header row with no row under it as text, not a table:
+                # a table of one row is that row under an empty header
+                lines.extend(("|" + "  |" * width, "|" + " --- |" * width))
             for n, row_cells in enumerate(part):
                 lines.append("| " + " | ".join(row_cells + [""] * (width - len(row_cells))) + " |")
-                if n == 0:
+                if n == 0 and len(part) > 1:
                     lines.append("|" + " --- |" * width)
         return lines
 

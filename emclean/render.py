@@ -29,6 +29,8 @@ _ONE_LINE = frozenset("li h1 h2 h3 h4 h5 h6 td th".split())
 _LINE_BREAKING = _BLOCK - {"ul", "ol", "li", "a", "img"} - {"thead", "tbody", "tfoot"}
 # Blocks whose Markdown repeats a marker on each line of what they hold.
 _NESTING = frozenset("ul ol blockquote".split())
+# Lists: in a table cell (one line of Markdown), each item is a line of the cell.
+_LISTS = frozenset("ul ol li".split())
 
 
 def _new_converter() -> html2text.HTML2Text:
@@ -62,6 +64,7 @@ def render(events: Iterable[Event], codec: Codec, tokens: Tokens) -> str:
     links: list[bool] = []  # for each open <a>: was it passed on as a link?
     one_line = 0  # depth of elements rendered as one line
     tables = 0  # depth of tables
+    cells = 0  # depth of table cells
     pending: str | None = None  # whitespace-only text, kept until we know its neighbours
     marks = ""  # emphasis markers not passed on yet (html2text gets a run of them at once)
     after_block = True
@@ -102,9 +105,14 @@ def render(events: Iterable[Event], codec: Codec, tokens: Tokens) -> str:
                     tag_event(name, {}, True)
                     data(c.cell, True)
                     one_line += 1
+                    cells += 1
                 else:
                     one_line -= 1
+                    cells -= 1
                     tag_event(name, {}, False)
+                continue
+            if cells and name in _LISTS:
+                data(c.br, True)
                 continue
             if one_line and name in _LINE_BREAKING:
                 data(c.br, True)
