@@ -65,6 +65,7 @@ def render(events: Iterable[Event], codec: Codec, tokens: Tokens) -> str:
     one_line = 0  # depth of elements rendered as one line
     tables = 0  # depth of tables
     cells = 0  # depth of table cells
+    outer_one_line = 0  # one_line where the outermost table started
     pending: str | None = None  # whitespace-only text, kept until we know its neighbours
     marks = ""  # emphasis markers not passed on yet (html2text gets a run of them at once)
     after_block = True
@@ -96,6 +97,10 @@ def render(events: Iterable[Event], codec: Codec, tokens: Tokens) -> str:
                     h.p()
                 if tables > 1 or (start and tables == 1 and one_line):
                     data(c.br, True)
+                if start and tables == 1:  # a table in a list item or heading: rows are still rows
+                    outer_one_line, one_line = one_line, 0
+                elif not start and tables == 0:
+                    one_line = outer_one_line
                 continue
             if tables > 1 and name in ("tr", "td", "th", "thead", "tbody", "tfoot"):
                 data(c.br, True)
