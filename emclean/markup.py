@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 # Structure html2text puts at the start of a line: quote marks, list markers, headings.
 _PREFIX = re.compile(r"(?P<quote>(?:>+ ?)?)(?P<indent> *)(?:(?P<item>(?:-|\d{1,9}\.) )|(?P<head>#{1,6} ))?")
+# The quote marks html2text writes before each row of a table inside a quote.
+_QUOTE_MARKS = re.compile(r"(?:> ?)+")
 # The header separator html2text writes under the first table row.
 _TABLE_RULE = re.compile(r"^\s*(?:---\|)*---\s*$")
 # the `{` that starts a Liquid tag or output: `{{`, `{%` (`{{{` holds two)
@@ -70,9 +72,14 @@ class Finisher:
                     if self.c.cell in lines[i]:
                         rows.append(lines[i])
                     i += 1
-                out.append("")
-                out.extend(self._table(rows))
-                out.append("")
+                # a table inside a quote: its lines are quoted too (the quote's own blank
+                # lines are around it already)
+                before = line[: line.index(self.c.cell)]
+                quote = before if _QUOTE_MARKS.fullmatch(before) else ""
+                blank = quote.rstrip()
+                out.extend([] if quote else [""])
+                out.extend(quote + row if row else blank for row in self._table(rows))
+                out.extend([] if quote else [""])
                 continue
             out.extend(self._line(line))
             i += 1
