@@ -8,6 +8,7 @@ headings, lists, quotes, links, images and table rows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import html2text
@@ -29,8 +30,18 @@ _ONE_LINE = frozenset("li h1 h2 h3 h4 h5 h6 td th".split())
 _LINE_BREAKING = _BLOCK - {"ul", "ol", "li", "a", "img"} - {"thead", "tbody", "tfoot"}
 # Blocks whose Markdown repeats a marker on each line of what they hold.
 _NESTING = frozenset("ul ol blockquote".split())
+# An ordered list's first number that Markdown can write (CommonMark allows nine digits).
+_START = re.compile(r"[0-9]{1,6}")
 # Lists: in a table cell (one line of Markdown), each item is a line of the cell.
 _LISTS = frozenset("ul ol li".split())
+
+
+def _list_start(name: str, attrs: dict[str, str | None] | None) -> dict[str, str | None]:
+    """An ordered list's `start` (a number CommonMark writes as a list marker), else nothing."""
+    start = (attrs or {}).get("start") or ""
+    if name == "ol" and _START.fullmatch(start):
+        return {"start": start}
+    return {}
 
 
 def _new_converter() -> html2text.HTML2Text:
@@ -134,7 +145,10 @@ def render(events: Iterable[Event], codec: Codec, tokens: Tokens) -> str:
                     if name == "blockquote":
                         tag_event("div", {}, start)
                     continue
-            tag_event("div" if name in _AS_DIV else name, {}, start)
+            # (a list in a list or quote follows its text with no blank line: a number other
+            # than 1 could not start it there, CommonMark would read a paragraph's next line)
+            top = start and nesting == 1 and not one_line
+            tag_event("div" if name in _AS_DIV else name, _list_start(name, attrs) if top else {}, start)
             continue
 
         if pending is not None:
