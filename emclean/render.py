@@ -30,7 +30,7 @@ _ONE_LINE = frozenset("li h1 h2 h3 h4 h5 h6 td th".split())
 _LINE_BREAKING = _BLOCK - {"ul", "ol", "li", "a", "img"} - {"thead", "tbody", "tfoot"}
 # Blocks whose Markdown repeats a marker on each line of what they hold.
 _NESTING = frozenset("ul ol blockquote".split())
-# An ordered list's first number that Markdown can write (CommonMark allows nine digits).
+# An ordered list's first number, as Markdown can write it (CommonMark allows up to nine digits).
 _START = re.compile(r"[0-9]{1,6}")
 # Lists: in a table cell (one line of Markdown), each item is a line of the cell.
 _LISTS = frozenset("ul ol li".split())
