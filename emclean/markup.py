@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 # Structure html2text puts at the start of a line: quote marks, list markers, headings.
 _PREFIX = re.compile(r"(?P<quote>(?:>+ ?)?)(?P<indent> *)(?:(?P<item>(?:-|\d{1,9}\.) )|(?P<head>#{1,6} ))?")
+# The quote marks html2text writes before each row of a table inside a quote.
+_QUOTE_MARKS = re.compile(r"(?:> ?)+")
 # The header separator html2text writes under the first table row.
 _TABLE_RULE = re.compile(r"^\s*(?:---\|)*---\s*$")
 # the `{` that starts a Liquid tag or output: `{{`, `{%` (`{{{` holds two)
@@ -70,9 +72,14 @@ class Finisher:
                     if self.c.cell in lines[i]:
                         rows.append(lines[i])
                     i += 1
-                out.append("")
-                out.extend(self._table(rows))
-                out.append("")
+                # a table inside a quote: its lines are quoted too (the quote's own blank
+                # lines are around it already)
+                before = line[: line.index(self.c.cell)]
+                quote = before if _QUOTE_MARKS.fullmatch(before) else ""
+                blank = quote.rstrip()
+                out.extend([] if quote else [""])
+                out.extend(quote + row if row else blank for row in self._table(rows))
+                out.extend([] if quote else [""])
                 continue
             out.extend(self._line(line))
             i += 1
@@ -119,7 +126,8 @@ class Finisher:
         """Split at `<br>` markers into paragraphs.
 
         A break inside bold or italic stays (it becomes a Markdown hard line break, so the
-        bold run stays one run); a break inside a link's text becomes a space.
+        bold run stays one run); a break inside a link's text becomes what a line break in the
+        source would (nothing between CJK, else a space).
         """
         c = self.c
         parts: list[str] = []
@@ -139,7 +147,7 @@ class Finisher:
                 current.append(content[start : m.start()])
                 start = m.end()
                 if brackets:
-                    current.append(" ")
+                    current.append(c.seg)
                 else:
                     parts.append("".join(current))
                     current = []
@@ -164,9 +172,13 @@ class Finisher:
             if lines:
                 lines.append("")
             width = max(len(r) for r in part)
+            if len(part) == 1:
+                # kramdown reads a header row with no row under it as text, not a table:
+                # a table of one row is that row under an empty header
+                lines.extend(("|" + "  |" * width, "|" + " --- |" * width))
             for n, row_cells in enumerate(part):
                 lines.append("| " + " | ".join(row_cells + [""] * (width - len(row_cells))) + " |")
-                if n == 0:
+                if n == 0 and len(part) > 1:
                     lines.append("|" + " --- |" * width)
         return lines
 

@@ -8,6 +8,7 @@ headings, lists, quotes, links, images and table rows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import html2text
@@ -29,6 +30,18 @@ _ONE_LINE = frozenset("li h1 h2 h3 h4 h5 h6 td th".split())
 _LINE_BREAKING = _BLOCK - {"ul", "ol", "li", "a", "img"} - {"thead", "tbody", "tfoot"}
 # Blocks whose Markdown repeats a marker on each line of what they hold.
 _NESTING = frozenset("ul ol blockquote".split())
+# An ordered list's first number, as Markdown can write it (CommonMark allows up to nine digits).
+_START = re.compile(r"[0-9]{1,6}")
+# Lists: in a table cell (one line of Markdown), each item is a line of the cell.
+_LISTS = frozenset("ul ol li".split())
+
+
+def _list_start(name: str, attrs: dict[str, str | None] | None) -> dict[str, str | None]:
+    """An ordered list's `start` (a number CommonMark writes as a list marker), else nothing."""
+    start = (attrs or {}).get("start") or ""
+    if name == "ol" and _START.fullmatch(start):
+        return {"start": start}
+    return {}
 
 
 def _new_converter() -> html2text.HTML2Text:
@@ -62,6 +75,8 @@ def render(events: Iterable[Event], codec: Codec, tokens: Tokens) -> str:
     links: list[bool] = []  # for each open <a>: was it passed on as a link?
     one_line = 0  # depth of elements rendered as one line
     tables = 0  # depth of tables
+    cells = 0  # depth of table cells
+    outer_one_line = 0  # one_line where the outermost table started
     pending: str | None = None  # whitespace-only text, kept until we know its neighbours
     marks = ""  # emphasis markers not passed on yet (html2text gets a run of them at once)
     after_block = True
@@ -93,6 +108,10 @@ def render(events: Iterable[Event], codec: Codec, tokens: Tokens) -> str:
                     h.p()
                 if tables > 1 or (start and tables == 1 and one_line):
                     data(c.br, True)
+                if start and tables == 1:  # a table in a list item or heading: rows are still rows
+                    outer_one_line, one_line = one_line, 0
+                elif not start and tables == 0:
+                    one_line = outer_one_line
                 continue
             if tables > 1 and name in ("tr", "td", "th", "thead", "tbody", "tfoot"):
                 data(c.br, True)
@@ -102,9 +121,14 @@ def render(events: Iterable[Event], codec: Codec, tokens: Tokens) -> str:
                     tag_event(name, {}, True)
                     data(c.cell, True)
                     one_line += 1
+                    cells += 1
                 else:
                     one_line -= 1
+                    cells -= 1
                     tag_event(name, {}, False)
+                continue
+            if cells and name in _LISTS:
+                data(c.br, True)
                 continue
             if one_line and name in _LINE_BREAKING:
                 data(c.br, True)
@@ -121,7 +145,10 @@ def render(events: Iterable[Event], codec: Codec, tokens: Tokens) -> str:
                     if name == "blockquote":
                         tag_event("div", {}, start)
                     continue
-            tag_event("div" if name in _AS_DIV else name, {}, start)
+            # (a list in a list or quote follows its text with no blank line: a number other
+            # than 1 could not start it there, CommonMark would read a paragraph's next line)
+            top = start and nesting == 1 and not one_line
+            tag_event("div" if name in _AS_DIV else name, _list_start(name, attrs) if top else {}, start)
             continue
 
         if pending is not None:
