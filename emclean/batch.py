@@ -365,8 +365,7 @@ def run(
             if sink is None:
                 if job.target is not None:
                     files.remove_stale_temps(Path(job.target).parent)
-                sink = sinks[job.target] = Sink(job.target, job.schema)
-                unfinished.append(sink)
+                sink = sinks[job.target] = Sink(job.target, job.schema, opened=unfinished.append)
             error = None
             try:
                 for piece, offset in _read(job, settings, the_plan.streams.get(job.shard.path)):

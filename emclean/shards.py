@@ -14,7 +14,7 @@ import io
 import os
 import sys
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, BinaryIO
@@ -290,13 +290,17 @@ class Sink:
     """Where output goes: stdout, or a file written atomically (see `files.create`); a
     Parquet file when given its schema (then `write` takes Arrow record batches)."""
 
-    def __init__(self, path: str | None, schema: Any = None) -> None:
+    def __init__(self, path: str | None, schema: Any = None, *, opened: Callable[[Sink], object] | None = None) -> None:
+        """`opened` is told of the sink once its temp file exists (the caller abandons it on a
+        stop from then on; before, the sink does)."""
         self.path = path
         self.staged: files.Staged | None = None
         self.out: IO[bytes]
         self.table: Any = None
         if path is None:
             self.out = sys.stdout.buffer
+            if opened is not None:
+                opened(self)
             return
         target = Path(path)
         try:
@@ -313,6 +317,8 @@ class Sink:
                 from . import tables
 
                 self.table = tables.ParquetOut(self.out, schema)
+            if opened is not None:
+                opened(self)
         except BaseException:
             self.abandon()
             raise

@@ -3,9 +3,10 @@
 The rule: a link is http, https or mailto; an image is http, https or an inline raster
 picture (`data:image/...`, not SVG: an SVG opened on its own runs its scripts).
 `//host/...` becomes `https://host/...`; a relative reference is resolved against the page's
-URL when one is known, otherwise it is not written: a link becomes its text, an image goes
-(it would point into the site that publishes the Markdown, where a path such as `/logout`
-is a request made with the reader's cookies). Whatever is written is percent-encoded where
+URL when one is known; otherwise a link stays relative (it has no scheme of its own: a page of
+the site that publishes the Markdown, followed only if the reader chooses to) and an image goes
+(it would load unasked from that site, where a path such as `/logout` is a request made with
+the reader's cookies). Whatever is written is percent-encoded where
 Markdown or a browser could read it
 otherwise: whitespace, control and format characters (line and paragraph separators, bidi
 controls, zero-width marks) and the ASCII that CommonMark, GFM tables or kramdown read
@@ -66,8 +67,10 @@ def _absolute(url: str, base: str | None, schemes: frozenset[str], *, image: boo
             except ValueError:  # e.g. a broken IPv6 host
                 return None
             name = scheme(url)
-        else:
-            return None
+        elif image or url.startswith("#"):  # (an image would load, unasked, from the site that
+            return None  # publishes the Markdown; an anchor of the page is not in the Markdown)
+        else:  # a link to a page of that site: followed only if the reader chooses to
+            return destination(url)
     if name is None or not (name in schemes or (image and _data_image(url))):
         return None
     return destination(name + url[len(name) :])

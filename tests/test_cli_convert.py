@@ -93,11 +93,11 @@ def test_front_matter_for_pages() -> None:
 
 
 def test_url_makes_relative_links_absolute() -> None:
-    """--url resolves relative links (they are plain text without it)."""
-    html = '<p><a href="/a/1.html">相关</a></p>'
-    assert run("convert", "-", stdin=html)[1] == "相关\n"
+    """--url resolves relative links (without it they stay relative; an image goes)."""
+    html = '<p><a href="/a/1.html">相关</a><img src="/p.png"></p>'
+    assert run("convert", "-", stdin=html)[1] == "[相关](/a/1.html)\n"
     assert run("convert", "-", "--url", "https://finance.eastmoney.com/a/2.html", stdin=html)[1] == (
-        "[相关](https://finance.eastmoney.com/a/1.html)\n"
+        "[相关](https://finance.eastmoney.com/a/1.html)![](https://finance.eastmoney.com/p.png)\n"
     )
 
 

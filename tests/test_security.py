@@ -69,7 +69,9 @@ SAME = "same as the link"
         ("data: image/SVG+xml;base64,PHN2Zz4=", None, None),
         ("data:image/png ;x,<svg onload=alert(1)>", None, None),  # (a space: written %20, no type)
         ("data:image/png; base64,AAAA", None, "data:image/png;%20base64,AAAA"),
-        ("/relative.png", None, None),
+        ("/relative.png", "/relative.png", None),  # a link stays relative, an image goes
+        ("../a b.html?q=中", "../a%20b.html?q=中", None),
+        ("\\\\evil.example/x", "%5C%5Cevil.example/x", None),
         ("#top", None, None),
         ("https://a.example\n\n[x]:javascript:alert(1)//", "https://a.example[x]:javascript:alert%281%29//", SAME),
         ("https://x.example/a)b(c", "https://x.example/a%29b%28c", SAME),
@@ -84,7 +86,8 @@ SAME = "same as the link"
     ],
 )
 def test_urls(given_url: str, link: str | None, image: str | None) -> None:
-    """Links: http(s)/mailto; images: http(s), raster data; relative ones need the page's URL.
+    """Links: http(s)/mailto or relative; images: http(s), raster data (relative ones need the
+    page's URL).
     What is written is allowed when read back (one rule for the writer and the check)."""
     assert urls.link(given_url) == link
     assert urls.image(given_url) == (link if image == SAME else image)
@@ -101,7 +104,7 @@ def test_relative_urls_resolve_against_the_page() -> None:
     assert urls.link("#top", base) == "https://finance.eastmoney.com/a/1.html#top"
     assert urls.image("p.png", base) == "https://finance.eastmoney.com/a/p.png"
     assert urls.link("javascript:alert(1)", base) is None
-    assert urls.link("/b", "javascript:alert(1)") is None
+    assert urls.link("/b", "javascript:alert(1)") == "/b"  # (that base is ignored)
 
 
 urls_text = st.text(
