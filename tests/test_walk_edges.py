@@ -123,6 +123,18 @@ def test_batch_refuses_a_fifo_without_a_writer_and_a_device_at_once(tmp_path: Pa
     assert (code, err) == (2, "emclean: /dev/zero: a character device, not a file\n")
 
 
+def in_bash(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`emclean COMMAND` run by bash (for its process substitution, `<(…)`)."""
+    return subprocess.run(
+        ["bash", "-c", f"{sys.executable} -m emclean {command}"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
 @pytest.mark.skipif(not Path("/dev/fd").is_dir(), reason="needs /dev/fd (bash process substitution)")
 def test_batch_reads_a_named_fifo_once_as_stdin(tmp_path: Path) -> None:
     """`batch <(zcat x.jsonl.gz)`: the pipe is looked at and converted in one read, gzip
@@ -130,23 +142,9 @@ def test_batch_reads_a_named_fifo_once_as_stdin(tmp_path: Path) -> None:
     (tmp_path / "x.jsonl").write_text(RECORD + RECORD.replace('"id": 1', '"id": 2'), encoding="utf-8")
     subprocess.run(["gzip", "-k", "x.jsonl"], cwd=tmp_path, check=True)
     for source in ("cat x.jsonl", "cat x.jsonl.gz"):
-        done = subprocess.run(
-            ["bash", "-c", f"{sys.executable} -m emclean batch <({source}) -q"],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=60,
-        )
+        done = in_bash(f"batch <({source}) -q", tmp_path)
         assert (done.returncode, done.stderr) == (0, ""), source
         assert [line.split(",")[0] for line in done.stdout.splitlines()] == ['{"id": 1', '{"id": 2']
-    done = subprocess.run(
-        ["bash", "-c", f"{sys.executable} -m emclean batch <(cat x.jsonl) -o out/ -q"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    done = in_bash("batch <(cat x.jsonl) -o out/ -q", tmp_path)
     assert done.returncode == 2
     assert done.stderr.endswith("has no name to write under an output folder: use -o FILE\n")
