@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from . import files, records, shards
 from .errors import InputError, UsageError
 from .records import Settings
 from .shards import Shard, Sink
+from .stdio import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Run
 
 #: a piece of work for one worker call: at most this many records, or about this many bytes
 PIECE_RECORDS = 64
@@ -291,7 +291,7 @@ def _look(jobs: list[Job], settings: Settings, result: Plan) -> list[Job]:
 
 
 @dataclass
-class Report:
+class Report(Run):
     """Counts over a run, and the exit code they mean."""
 
     records: int = 0
@@ -299,20 +299,13 @@ class Report:
     broken: int = 0  # shards cut short (truncated or corrupt)
     shards: int = 0  # shards done
     skipped: int = 0  # shards whose output was already there (--resume)
-    started: float = field(default_factory=time.monotonic)
-    interrupted: bool = False
-
-    @property
-    def elapsed(self) -> float:
-        """Seconds since the run started."""
-        return time.monotonic() - self.started
 
     @property
     def return_code(self) -> int:
         """130 if stopped, 123 if a record or a shard failed, else 0."""
         if self.interrupted:
-            return 130
-        return 123 if self.failed or self.broken else 0
+            return EXIT_INTERRUPTED
+        return EXIT_FAILED if self.failed or self.broken else EXIT_OK
 
     def rows(self) -> list[tuple[str, str]]:
         """The summary as (label, value) pairs."""

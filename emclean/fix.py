@@ -8,8 +8,7 @@ written finish; nothing half-written and no temp file stays behind.
 from __future__ import annotations
 
 import os
-import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from . import files
 from .document import kind_of
 from .errors import InputError, reason
 from .options import Options, Target
-from .stdio import EXIT_CHANGES, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from .stdio import EXIT_CHANGES, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Run
 
 
 class WriteBack(Enum):
@@ -74,7 +73,7 @@ class Outcome:
 
 
 @dataclass
-class Report:
+class Report(Run):
     """Counts over a run, and the exit code they mean."""
 
     check: bool = False
@@ -83,8 +82,6 @@ class Report:
     unchanged: int = 0
     failed: int = 0
     entities: int = 0
-    started: float = field(default_factory=time.monotonic)
-    interrupted: bool = False
 
     def add(self, outcome: Outcome) -> None:
         """Count one file."""
@@ -96,11 +93,6 @@ class Report:
             self.failed += 1
         else:
             self.unchanged += 1
-
-    @property
-    def elapsed(self) -> float:
-        """Seconds since the run started."""
-        return time.monotonic() - self.started
 
     @property
     def return_code(self) -> int:

@@ -9,11 +9,26 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
+from dataclasses import dataclass, field
 
 from .errors import EmcleanError, OutputError, WorkerDied, reason
 
 #: done / `--check` found changes / usage or unusable input or output / some inputs failed / stopped
 EXIT_OK, EXIT_CHANGES, EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 123, 130
+
+
+@dataclass
+class Run:
+    """What every run's report knows besides its counts: when it started, whether it was stopped."""
+
+    started: float = field(default_factory=time.monotonic)
+    interrupted: bool = False
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since the run started."""
+        return time.monotonic() - self.started
 
 
 def write_out(text: str) -> None:
