@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 from rich.cells import cell_len, chop_cells
 from rich.console import Console, JustifyMethod
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -118,19 +118,23 @@ def _char_diff(old: str, new: str) -> tuple[Text, Text]:
 @contextmanager
 def progress(total: int, label: str) -> Iterator[Progress]:
     """A progress bar on stderr, refreshed by the caller (no thread: safe with fork)."""
-    bar = Progress(
+    bar = _bar(MofNCompleteColumn(), TextColumn("{task.fields[rate]}"))
+    bar.add_task(label, total=total, rate="")
+    with bar:
+        yield bar
+
+
+def _bar(*counts: ProgressColumn) -> Progress:
+    """A bar on stderr: the label, the bar, `counts`, the time; refreshed by the caller."""
+    return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
+        *counts,
         TimeElapsedColumn(),
         console=_console(stderr=True),
         auto_refresh=False,
         transient=True,
     )
-    bar.add_task(label, total=total, rate="")
-    with bar:
-        yield bar
 
 
 def advance(bar: Progress, done: int, seconds: float) -> None:
@@ -266,15 +270,7 @@ def error(message: str) -> None:
 def record_progress(total: int | None, label: str) -> Iterator[Progress]:
     """A progress bar on stderr for a stream of records: the bytes read of `total` (a pulse
     when it is unknown), records per second and errors; refreshed by the caller."""
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.fields[counts]}"),
-        TimeElapsedColumn(),
-        console=_console(stderr=True),
-        auto_refresh=False,
-        transient=True,
-    )
+    bar = _bar(TextColumn("{task.fields[counts]}"))
     bar.add_task(label, total=total or None, counts="")
     with bar:
         yield bar

@@ -45,7 +45,7 @@ class Shard:
     @property
     def named(self) -> bool:
         """True if its name is a shard's (`x.jsonl`): stdin and `/dev/fd/63` have none to write under."""
-        return self.path != "-" and self.name.lower().endswith(SUFFIXES)
+        return self.path != "-" and is_shard_name(self.name)
 
     @property
     def size(self) -> int:
@@ -85,6 +85,11 @@ def find(paths: list[str], skip: Path | None = None) -> tuple[list[Shard], list[
     return found, problems
 
 
+def is_shard_name(name: str) -> bool:
+    """True for a name a folder search takes as a shard (`x.jsonl`, `x.JSONL.gz`, `x.parquet`)."""
+    return name.lower().endswith(SUFFIXES)
+
+
 def _walk(top: Path, skip: Path | None, problems: list[str]) -> Iterator[str]:
     """Shard files under `top` as paths relative to it, in sorted order (hidden names skipped;
     a FIFO, a device or a symlink to one never opened). A folder that cannot be read is a problem."""
@@ -99,7 +104,7 @@ def _walk(top: Path, skip: Path | None, problems: list[str]) -> Iterator[str]:
         base = Path(folder)
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (base / d).resolve() != skipped)
         for name in sorted(names):
-            if name.lower().endswith(SUFFIXES) and not name.startswith(".") and not files.special(base / name):
+            if is_shard_name(name) and not name.startswith(".") and not files.special(base / name):
                 yield (base / name).relative_to(top).as_posix()
 
 
