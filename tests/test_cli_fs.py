@@ -414,15 +414,20 @@ def test_a_closed_pipe_is_quiet(tmp_path: Path) -> None:
     """`| head`: no message, no traceback."""
     big = tmp_path / "big.html"
     big.write_text("<p>段落</p>\n" * 200_000, encoding="utf-8")
-    done = subprocess.run(
-        f"{sys.executable} -m emclean convert {big} | head -c 10 >/dev/null; exit ${{PIPESTATUS[0]}}",
+    done = piped(f"convert {big}", "head -c 10 >/dev/null")
+    assert done.stderr == b""
+    assert done.returncode == 0
+
+
+def piped(args: str, reader: str) -> subprocess.CompletedProcess[bytes]:
+    """`emclean ARGS | READER` in bash; the exit code is emclean's."""
+    return subprocess.run(
+        f"{sys.executable} -m emclean {args} | {reader}; exit ${{PIPESTATUS[0]}}",
         shell=True,
         executable="bash",
         capture_output=True,
         check=False,
     )
-    assert done.stderr == b""
-    assert done.returncode == 0
 
 
 def test_no_import_cycle_between_cli_and_entry() -> None:
@@ -602,12 +607,6 @@ def test_a_closed_pipe_is_exit_0_on_every_path(tmp_path: Path, command: str) -> 
         for n in range(2, 1000):
             more.write(json.dumps({"id": n, "html": keytip}) + "\n")
     args = command.format(big=big, many=tmp_path / "many.html", records=tmp_path / "records.jsonl")
-    done = subprocess.run(
-        f"{sys.executable} -m emclean {args} | (exec 0<&-); exit ${{PIPESTATUS[0]}}",
-        shell=True,
-        executable="bash",
-        capture_output=True,
-        check=False,
-    )
+    done = piped(args, "(exec 0<&-)")
     assert done.stderr == b""
     assert done.returncode == 0
