@@ -75,6 +75,16 @@ def test_convert_shards_refuses_bad_input_before_any_task(tmp_path: Path, client
     assert not (tmp_path / "out").exists()
 
 
+def with_reference(tmp_path: Path, count: int, broken: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """`count` records (number `broken` without its HTML) and what `emclean batch` writes for them."""
+    items: list[dict[str, Any]] = records(count)
+    items[broken]["html"] = None
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in items), encoding="utf-8")
+    reference(source, tmp_path / "ref")
+    return items, read_jsonl(tmp_path / "ref" / "in.jsonl")
+
+
 def test_dask_dataframe_recipe(tmp_path: Path, client: Any) -> None:
     """`convert_frame` on a dask DataFrame of 3 partitions: every row equals the record `emclean
     batch` writes for it (error rows included)."""
@@ -82,12 +92,7 @@ def test_dask_dataframe_recipe(tmp_path: Path, client: Any) -> None:
     pd = need_module("pandas", "dask")
     from emclean.dask import convert_frame
 
-    items: list[dict[str, Any]] = records(60)
-    items[7]["html"] = None
-    source = tmp_path / "in.jsonl"
-    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in items), encoding="utf-8")
-    reference(source, tmp_path / "ref")
-    expected = read_jsonl(tmp_path / "ref" / "in.jsonl")
+    items, expected = with_reference(tmp_path, 60, broken=7)
 
     frame = dd.from_pandas(pd.DataFrame(items), npartitions=3)
     rows = convert_frame(frame).compute().to_dict("records")
@@ -118,12 +123,7 @@ def test_dask_dataframe_to_parquet_recipe(tmp_path: Path, client: Any) -> None:
     from emclean.dask import convert_frame
     from emclean.tables import entities_type
 
-    items: list[dict[str, Any]] = records(40)
-    items[5]["html"] = None
-    source = tmp_path / "in.jsonl"
-    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in items), encoding="utf-8")
-    reference(source, tmp_path / "ref")
-    expected = read_jsonl(tmp_path / "ref" / "in.jsonl")
+    items, expected = with_reference(tmp_path, 40, broken=5)
     (tmp_path / "pq").mkdir()
     frame = pd.DataFrame([{("content" if k == "html" else k): v for k, v in r.items()} for r in items])
     for n in range(2):  # two Parquet files: two partitions
