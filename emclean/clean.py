@@ -167,8 +167,8 @@ def _inside(node: dom.Node, ids: set[int], *, links: bool) -> bool:
 
 
 def fix_links(root: dom.Node, state: State) -> None:
-    """Keep http(s)/mailto links (see urls.py); other links (javascript:, ads, anchors,
-    relative links without a base URL) become text."""
+    """Keep http(s)/mailto and relative links (see urls.py); other links (javascript:, ads,
+    anchors of the page) become text."""
     for node in dom.select(root, "a"):
         href = urls.link(dom.get(node, "href") or "", state.base_url)
         if href and not _AD_HREF.search(href) and not is_chart(node):
