@@ -25,13 +25,14 @@ POST = FIXTURES / "site" / "_posts" / "2022-05-30-202205302396671645.md"  # carr
 RECORD = '{"id": 1, "html": "<p>x</p>"}\n'
 
 
-def as_nobody() -> list[str]:
-    """The command prefix that runs as an unprivileged user (root reads every folder)."""
+def unprivileged() -> list[str]:
+    """The command prefix that makes permissions count: root without the capabilities that
+    let it read every folder (it still reads its own checkout, wherever that is)."""
     if os.geteuid() != 0:
         return []
     if shutil.which("setpriv") is None:
         pytest.skip("running as root without setpriv(1): permissions cannot be tested")
-    return ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
 
 
 def emclean(*args: str, cwd: Path, user: list[str] | None = None) -> tuple[int, str]:
@@ -74,7 +75,7 @@ def site_with_locked_folder(root: Path) -> Path:
     "command", [["fix", "--check", "-q"], ["fix", "-q"], ["entities"]], ids=["check", "fix", "entities"]
 )
 def test_unreadable_folder_fails_the_tree_walk(shared: Path, command: list[str]) -> None:
-    user = as_nobody()
+    user = unprivileged()
     locked = site_with_locked_folder(shared)
     code, err = emclean(*command, "s", cwd=shared, user=user)
     assert "emclean: s/_posts/sub: permission denied (read)" in err.splitlines(), err
@@ -84,7 +85,7 @@ def test_unreadable_folder_fails_the_tree_walk(shared: Path, command: list[str])
 
 
 def test_unreadable_folder_is_an_unusable_batch_input(shared: Path) -> None:
-    user = as_nobody()
+    user = unprivileged()
     (shared / "in" / "sub").mkdir(parents=True)
     for folder in ("in", "in/sub"):
         (shared / folder / "a.jsonl").write_text(RECORD, encoding="utf-8")
